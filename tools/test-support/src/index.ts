@@ -1,0 +1,4 @@
+export { interop, requireInterop, type InteropTool, type ToolProbe } from './interop.js';
+export { sharedFixtures, sharedFixturePath, type SharedFixtureFacts } from './shared-fixtures.js';
+export { repoFixtures, repoFixturePath, type RepoFixtureFacts } from './repo-fixtures.js';
+export { tempDir, sha256File, sha256Bytes, run, type RunResult } from './files.js';
