@@ -1,0 +1,77 @@
+/** @vhdkit/vhd-format: pure, byte-exact codecs for Microsoft VHD images. No Node imports. */
+export {
+  SECTOR_SIZE,
+  FOOTER_SIZE,
+  SHORT_FOOTER_SIZE,
+  DYNAMIC_HEADER_SIZE,
+  DEFAULT_BLOCK_SIZE,
+  MAX_VIRTUAL_SIZE,
+  UNUSED_BAT_ENTRY,
+  FIXED_DATA_OFFSET,
+  FOOTER_COOKIE,
+  DYNAMIC_HEADER_COOKIE,
+  VHD_FORMAT_VERSION,
+  VHD_EPOCH_UNIX_SECONDS,
+  MIN_BLOCK_SIZE,
+  MAX_BLOCK_SIZE,
+  MAX_TABLE_ENTRIES,
+  MAX_LOCATOR_DATA_BYTES,
+  MAX_PARENT_NAME_UNITS,
+  PARENT_LOCATOR_COUNT,
+  DiskType,
+  diskTypeName,
+} from './constants.js';
+export type { DiskTypeName } from './constants.js';
+
+export { VhdFormatError } from './errors.js';
+export type { VhdFormatErrorCode, FormatProblem, Lenient } from './errors.js';
+
+export { FOOTER_FIELDS, DYNAMIC_HEADER_FIELDS, LOCATOR_ENTRY_FIELDS, LOCATOR_ENTRY_SIZE } from './field-tables.js';
+export type { FieldKind, FieldSpec, FieldTable } from './field-tables.js';
+
+export {
+  decodeFooter,
+  decodeFooterLenient,
+  encodeFooter,
+  createFooter,
+  TOOLKIT_CREATOR_APPLICATION,
+  TOOLKIT_CREATOR_VERSION,
+  TOOLKIT_CREATOR_HOST_OS,
+} from './footer.js';
+export type { Footer, EncodeOptions, CreateFooterInit } from './footer.js';
+
+export {
+  decodeDynamicHeader,
+  decodeDynamicHeaderLenient,
+  encodeDynamicHeader,
+  createDynamicHeader,
+  isValidBlockSize,
+} from './dynamic-header.js';
+export type { DynamicHeader, HeaderContext, CreateDynamicHeaderInit } from './dynamic-header.js';
+
+export {
+  isUnusedLocator,
+  locatorDataSpaceBytes,
+  decodeLocatorPath,
+  encodeLocatorPath,
+  emptyLocatorEntry,
+  UNUSED_PLATFORM_CODE,
+} from './parent-locator.js';
+export type { ParentLocatorEntry, LocatorPlatformCode } from './parent-locator.js';
+
+export { batByteSize, decodeBat, encodeBat } from './bat.js';
+export { sectorBitmapByteSize, SectorBitmap } from './sector-bitmap.js';
+export type { SectorRun } from './sector-bitmap.js';
+
+export { computeChecksum, footerChecksumValid, headerChecksumValid } from './checksum.js';
+export { geometryFromSize, sizeFromGeometry } from './geometry.js';
+export type { Geometry } from './geometry.js';
+export { vhdTimestampFromDate, dateFromVhdTimestamp } from './timestamp.js';
+export { uniqueIdToString, uniqueIdFromString, randomUniqueId, uniqueIdsEqual } from './unique-id.js';
+
+export { planDynamicLayout, blockOffsetForNewBlock } from './layout.js';
+export type { LocatorPlan, PlacedLocator, DynamicLayout } from './layout.js';
+
+export { parseVhdStream } from './stream-parser.js';
+export type { VhdStreamEvent, ParseVhdStreamOptions } from './stream-parser.js';
+export type { ChunkSource, ParseStats } from './chunk-reader.js';

@@ -1,0 +1,19 @@
+import { VHD_EPOCH_UNIX_SECONDS } from './constants.js';
+
+const MAX_U32 = 0xffffffff;
+
+/**
+ * Seconds since 2000-01-01T00:00:00Z, truncated to whole seconds. Throws RangeError for dates the
+ * 32-bit field cannot hold (before 2000 or after 2136): a caller bug, not damaged bytes.
+ */
+export function vhdTimestampFromDate(date: Date): number {
+  const unixMilliseconds = date.getTime();
+  if (Number.isNaN(unixMilliseconds)) throw new RangeError('invalid Date');
+  const seconds = Math.floor(unixMilliseconds / 1000) - VHD_EPOCH_UNIX_SECONDS;
+  if (seconds < 0 || seconds > MAX_U32) throw new RangeError(`${date.toISOString()} is outside the VHD timestamp range (2000–2136)`);
+  return seconds;
+}
+
+export function dateFromVhdTimestamp(seconds: number): Date {
+  return new Date((seconds + VHD_EPOCH_UNIX_SECONDS) * 1000);
+}

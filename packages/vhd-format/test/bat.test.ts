@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { batByteSize, decodeBat, encodeBat, MAX_TABLE_ENTRIES, UNUSED_BAT_ENTRY } from '../src/index.js';
+
+describe('BAT', () => {
+  it('entries are big-endian sector numbers; unused entries are 0xFFFFFFFF', () => {
+    const bytes = new Uint8Array([0, 0, 0, 0x9f, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04]);
+    expect([...decodeBat(bytes, 3)]).toEqual([159, UNUSED_BAT_ENTRY, 0x01020304]);
+  });
+
+  it('decodes from a view at an odd offset', () => {
+    const buffer = new Uint8Array(9);
+    buffer.set([0, 0, 0, 1, 0, 0, 0, 2], 1);
+    expect([...decodeBat(buffer.subarray(1), 2)]).toEqual([1, 2]);
+  });
+
+  it('pads with 0xFF up to a sector by default, or to the given size', () => {
+    const table = Uint32Array.of(4, UNUSED_BAT_ENTRY);
+    const bytes = encodeBat(table);
+    expect(bytes).toHaveLength(512);
+    expect([...bytes.subarray(0, 8)]).toEqual([0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff]);
+    expect(bytes.subarray(8).every((byte) => byte === 0xff)).toBe(true);
+    expect(encodeBat(table, 4096)).toHaveLength(4096);
+    expect(encodeBat(table, 8)).toHaveLength(8);
+  });
+
+  it('refuses a byte length too small for the table', () => {
+    expect(() => encodeBat(new Uint32Array(3), 8)).toThrow(expect.objectContaining({ code: 'TABLE_OUT_OF_RANGE' }));
+  });
+
+  it('TRUNCATED when the bytes hold fewer entries than asked', () => {
+    expect(() => decodeBat(new Uint8Array(7), 2)).toThrow(expect.objectContaining({ code: 'TRUNCATED', offset: 7 }));
+  });
+
+  it('refuses hostile entry counts before allocating', () => {
+    expect(() => decodeBat(new Uint8Array(8), 0xffffffff)).toThrow(expect.objectContaining({ code: 'TABLE_OUT_OF_RANGE' }));
+    expect(() => decodeBat(new Uint8Array(8), MAX_TABLE_ENTRIES + 1)).toThrow(expect.objectContaining({ code: 'TABLE_OUT_OF_RANGE' }));
+    expect(() => decodeBat(new Uint8Array(8), -1)).toThrow(expect.objectContaining({ code: 'TABLE_OUT_OF_RANGE' }));
+  });
+
+  it('round-trips the 2040 GiB table', () => {
+    const entries = 1_044_480;
+    const table = new Uint32Array(entries).fill(UNUSED_BAT_ENTRY);
+    for (let index = 0; index < entries; index += 3) table[index] = 3 + index * 4097;
+    const bytes = encodeBat(table);
+    expect(bytes.length).toBe(batByteSize(entries));
+    expect([...bytes.subarray(12, 16)]).toEqual([0, 0, 0x30, 0x06]);
+    const decoded = decodeBat(bytes, entries);
+    // Compare the raw memory: deep equality over a million elements is needlessly slow.
+    expect(Buffer.compare(Buffer.from(decoded.buffer), Buffer.from(table.buffer))).toBe(0);
+    expect(decoded[3]).toBe(3 + 3 * 4097);
+  });
+});
