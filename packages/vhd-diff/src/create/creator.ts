@@ -1,0 +1,39 @@
+import {
+  TOOLKIT_CREATOR_APPLICATION,
+  TOOLKIT_CREATOR_HOST_OS,
+  TOOLKIT_CREATOR_VERSION,
+  VHD_EPOCH_UNIX_SECONDS,
+  vhdTimestampFromDate,
+} from '@vhdkit/vhd-format';
+import { VhdIoError } from '../errors.js';
+
+/**
+ * How images made by this toolkit identify their creator (footer offsets 28–39), honestly rather than impersonating
+ * Windows: application 'vhdk' (vhdkit), version 1.0 in the major<<16|minor form, host OS 'Wi2k' (one of the two values
+ * the specification defines). The values themselves live in vhd-format.
+ *
+ * Consequence: QEMU trusts the footer's current size only for creators it knows ('win ', 'qem2', 'd2v ', 'CTXS', …)
+ * and otherwise uses the CHS geometry, which below the maximum geometry is usually a little smaller than the
+ * requested size. libvhdi, 7-Zip and Windows use the current size. A child copies its parent's size and geometry, so
+ * every reader agrees on child and parent, whoever made the parent.
+ */
+export const TOOLKIT_CREATOR = {
+  creatorApplication: TOOLKIT_CREATOR_APPLICATION,
+  creatorVersion: TOOLKIT_CREATOR_VERSION,
+  creatorHostOs: TOOLKIT_CREATOR_HOST_OS,
+} as const;
+
+const MAX_VHD_SECONDS = 0xffff_ffff;
+
+/**
+ * A date as a VHD timestamp (whole seconds since 2000, floored). Dates outside what the u32 field can hold are
+ * clamped: a parent file last modified before 2000 is recorded as 0, the value Windows itself writes when it records
+ * no time.
+ */
+export function vhdSecondsOf(date: Date, path: string): number {
+  const unixSeconds = Math.floor(date.getTime() / 1000);
+  if (Number.isNaN(unixSeconds)) throw new VhdIoError('UNSUPPORTED', `an invalid date was given for ${path}`, { path });
+  if (unixSeconds < VHD_EPOCH_UNIX_SECONDS) return 0;
+  if (unixSeconds - VHD_EPOCH_UNIX_SECONDS > MAX_VHD_SECONDS) return MAX_VHD_SECONDS;
+  return vhdTimestampFromDate(date);
+}
