@@ -1,0 +1,20 @@
+import type { Language } from '@vhdkit/vpc-errors';
+import { VpcError, formatHresult } from '@vhdkit/vpc-errors';
+import { toVpcError } from '../errors/hresult-map.js';
+import type { CliIo } from './cli-io.js';
+import { writeLine } from './cli-io.js';
+
+/**
+ * Failure output: the first stderr line is `0x%08X NAME: message`; with --json the same facts go to stdout as
+ * `{"hresult","name","message"}`. Returns the exit code (1).
+ */
+export function reportFailure(io: CliIo, error: unknown, lang: Language, json: boolean): number {
+  const failure = error instanceof VpcError ? error.inLanguage(lang) : toVpcError(error, { lang });
+  writeLine(io.stderr, `${formatHresult(failure.hresult)} ${failure.code}: ${failure.message}`);
+  const cause = failure.cause;
+  if (cause instanceof Error && cause.message !== '' && !failure.message.includes(cause.message)) {
+    writeLine(io.stderr, `  cause: ${cause.message}`);
+  }
+  if (json) writeLine(io.stdout, JSON.stringify(failure.toJSON()));
+  return 1;
+}

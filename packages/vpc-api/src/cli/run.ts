@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import type { Language } from '@vhdkit/vpc-errors';
+import { VpcError } from '@vhdkit/vpc-errors';
+import { VirtualPC } from '../virtual-pc.js';
+import type { CliIo } from './cli-io.js';
+import type { CommandContext } from './command-context.js';
+import { userPathResolver } from './command-context.js';
+import { registerCat, registerCheck, registerConvert, registerMerge, registerSetParent, registerWrite } from './commands/chain.js';
+import { registerCreate, registerCreateDiff } from './commands/create.js';
+import { registerInfo } from './commands/info.js';
+import { reportFailure } from './error-output.js';
+import { cliLanguage, languageFlagIn } from './language.js';
+
+interface GlobalOptions {
+  json?: boolean;
+  quiet?: boolean;
+  lang?: string;
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/**
+ * Runs the `vpc` command line in-process and returns the exit code: 0 success, 1 error (first stderr line
+ * `0x%08X NAME: message`), 2 `check` found problems.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 1;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const stopController = new AbortController();
+  const lateLanguage = (): Language => cliLanguage(program.opts<GlobalOptions>().lang ?? languageFlagIn(argv), io.env);
+  const program = new Command('vpc');
+
+  const context = (): CommandContext => {
+    const options = program.opts<GlobalOptions>();
+    const lang = cliLanguage(options.lang, io.env);
+    return {
+      io,
+      lang,
+      json: options.json === true,
+      quiet: options.quiet === true,
+      stopSignal: stopController.signal,
+      userPath: userPathResolver(io.cwd),
+      virtualPc: (extra = {}) => {
+        const vpc = new VirtualPC({ language: lang, ...(io.volumeProbe === undefined ? {} : { volumeProbe: io.volumeProbe }), ...extra });
+        // SIGINT/SIGTERM: shutdown() rejects pending checks and cancels the running task (no file left).
+        stopController.signal.addEventListener('abort', () => void vpc.shutdown(), { once: true });
+        return vpc;
+      },
+    };
+  };
+
+  program
+    .description('Windows Virtual PC disk images for Node: create differencing, fixed and dynamic VHDs; inspect, read, write, merge, re-parent, convert and check them.')
+    .version(packageVersion(), '-V, --version')
+    .option('--json', 'print the result (or the error) as JSON on stdout')
+    .option('-q, --quiet', 'no progress bar')
+    .option('--lang <language>', "messages in 'en' or 'es' (default: from LANG)")
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text: string) => io.stdout.write(text),
+      writeErr: (text: string) => io.stderr.write(text),
+      // Usage errors get the same first-line format as every other failure.
+      outputError: (text: string) => {
+        const message = text.replace(/^error: /, '').trim();
+        reportFailure(io, new VpcError('E_INVALIDARG', { lang: lateLanguage(), detail: message }), lateLanguage(), program.opts<GlobalOptions>().json === true);
+      },
+    });
+
+  registerCreateDiff(program, context, setExit);
+  registerCreate(program, context, setExit);
+  registerInfo(program, context, setExit);
+  registerCat(program, context, setExit);
+  registerWrite(program, context, setExit);
+  registerMerge(program, context, setExit);
+  registerSetParent(program, context, setExit);
+  registerConvert(program, context, setExit);
+  registerCheck(program, context, setExit);
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+
+  const onSignal = () => stopController.abort(new VpcError('VM_E_APP_SHUTTING_DOWN', { lang: lateLanguage(), detail: 'vpc' }));
+  if (io.handleSignals === true) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode; // help/version: 0; usage: already reported, 1
+    return reportFailure(io, error, lateLanguage(), program.opts<GlobalOptions>().json === true);
+  } finally {
+    if (io.handleSignals === true) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { stat } from 'node:fs/promises';
+import type { ImageMetadata } from '@vhdkit/vhd-diff';
+import { VhdIoError, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { DEFAULT_BLOCK_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-format';
+import type { Language } from '@vhdkit/vpc-errors';
+import { DETAILS, detail } from '../errors/details.js';
+import { refusal, toVpcError } from '../errors/hresult-map.js';
+import type { GuestVolumeFormat } from '../guest/guest-volume-format.js';
+import { guestVolumeFormatFromFirstSector } from '../guest/guest-volume-format.js';
+
+export interface InspectedParent {
+  metadata: ImageMetadata;
+  virtualSizeBytes: number;
+  /** The child's block size: the parent's, or 2 MiB for a fixed parent (what vhd-diff writes). */
+  childBlockSizeBytes: number;
+  guest: GuestVolumeFormat;
+}
+
+/**
+ * Steps 8–9: the parent exists (ERROR_PATH_NOT_FOUND), is a valid VHD (VM_E_INVALID_HD_FILE) and, when it is itself
+ * a differencing disk, its chain opens (VM_E_PARENT_PATH_NOT_FOUND, VM_E_PARENT_CHILD_ID_MISMATCH,
+ * VM_E_PARENT_MODIFIED, ERROR_FILE_CORRUPT). Everything is opened read-only; the parent is never modified.
+ */
+export async function inspectParent(parentPath: string, lang: Language): Promise<InspectedParent> {
+  try {
+    const stats = await stat(parentPath);
+    if (stats.isDirectory()) throw refusal('VM_E_INVALID_HD_FILE', lang, detail(lang, DETAILS.parentIsFolder, { path: parentPath }));
+  } catch (error) {
+    // Windows reports a missing parent, or a parent under a path component that is a file, as "path not found".
+    throw toVpcError(error, { lang, detail: parentPath, errnoOverrides: { ENOENT: 'ERROR_PATH_NOT_FOUND', ENOTDIR: 'ERROR_PATH_NOT_FOUND' } });
+  }
+
+  const metadata = await readParentMetadata(parentPath, lang);
+  const guest = await readGuestFormat(parentPath, lang);
+  return {
+    metadata,
+    virtualSizeBytes: metadata.footer.currentSize,
+    childBlockSizeBytes: metadata.header?.blockSize ?? DEFAULT_BLOCK_SIZE,
+    guest,
+  };
+}
+
+async function readParentMetadata(parentPath: string, lang: Language): Promise<ImageMetadata> {
+  let metadata: ImageMetadata;
+  try {
+    metadata = await readImageMetadata(parentPath);
+  } catch (error) {
+    throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
+  }
+  // Lenient reading records damage; damage of severity 'error' means Windows would not open it as a parent either.
+  const fatal = metadata.problems.find((problem) => problem.severity === 'error');
+  if (fatal !== undefined) {
+    throw refusal('VM_E_INVALID_HD_FILE', lang, detail(lang, DETAILS.notAVhd, { path: parentPath, reason: fatal.message }));
+  }
+  return metadata;
+}
+
+/** Opens the chain read-only (validating every link) and reads its sector 0 for the guest partition table. */
+async function readGuestFormat(parentPath: string, lang: Language): Promise<GuestVolumeFormat> {
+  let disk;
+  try {
+    disk = await openDisk(parentPath);
+  } catch (error) {
+    throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
+  }
+  try {
+    const firstSector = new Uint8Array(SECTOR_SIZE);
+    const bytesRead = await disk.read(firstSector, 0);
+    return guestVolumeFormatFromFirstSector(firstSector.subarray(0, bytesRead));
+  } catch (error) {
+    throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
+  } finally {
+    await disk.close();
+  }
+}
+
+function notAVhdDetail(parentPath: string, error: unknown, lang: Language): string {
+  const reason = error instanceof VhdIoError ? error.message : error instanceof Error ? error.message : String(error);
+  return detail(lang, DETAILS.notAVhd, { path: parentPath, reason });
+}

@@ -1,0 +1,74 @@
+import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
+import { VhdIoError } from '@vhdkit/vhd-diff';
+import type { HresultName, Language } from '@vhdkit/vpc-errors';
+import { CANCELLATION_NAME, ERRNO_TO_HRESULT_NAME, UNEXPECTED_ERROR_NAME, VpcError, isMappedErrno } from '@vhdkit/vpc-errors';
+
+/**
+ * The one table from vhd-diff's `VhdIoError.code` to catalogue names. `'errno'`: the Node error on `cause.code`
+ * decides (ENOSPC → ERROR_DISK_FULL, EEXIST → ERROR_ALREADY_EXISTS, …, via vpc-errors' errno table).
+ *
+ * A parent that is not a VHD gets VM_E_INVALID_HD_FILE; a broken chain gets Virtual PC's parent-link codes:
+ * VM_E_PARENT_PATH_NOT_FOUND (an ancestor cannot be located), VM_E_PARENT_CHILD_ID_MISMATCH (unique ids differ),
+ * VM_E_PARENT_MODIFIED (timestamps differ); loops and absurd depths are damage, ERROR_FILE_CORRUPT.
+ */
+export const VHD_IO_CODE_TO_HRESULT_NAME = {
+  IO: 'errno',
+  ABORTED: CANCELLATION_NAME,
+  ALREADY_EXISTS: 'ERROR_ALREADY_EXISTS',
+  NOT_A_VHD: 'VM_E_INVALID_HD_FILE',
+  UNSUPPORTED: 'ERROR_NOT_SUPPORTED',
+  SIZE_TOO_LARGE: 'VM_E_IMAGE_SIZE_TOO_LARGE',
+  SIZE_TOO_SMALL: 'VM_E_IMAGE_SIZE_TOO_SMALL',
+  PARENT_NOT_FOUND: 'VM_E_PARENT_PATH_NOT_FOUND',
+  PARENT_MISMATCH: 'VM_E_PARENT_CHILD_ID_MISMATCH',
+  PARENT_TIMESTAMP_MISMATCH: 'VM_E_PARENT_MODIFIED',
+  CHAIN_LOOP: 'ERROR_FILE_CORRUPT',
+  CHAIN_TOO_DEEP: 'ERROR_FILE_CORRUPT',
+  READ_ONLY: 'VM_E_FILE_READ_ONLY',
+  OUT_OF_RANGE: 'E_INVALIDARG',
+  CORRUPT: 'ERROR_FILE_CORRUPT',
+} as const satisfies Record<VhdIoErrorCode, HresultName | 'errno'>;
+
+export interface FailureContext {
+  lang: Language;
+  /** Appended to the catalogue message (usually the path concerned). */
+  detail?: string;
+  /** Per-call errno meanings, e.g. `{ ENOENT: 'ERROR_PATH_NOT_FOUND' }` where a missing path means a missing folder. */
+  errnoOverrides?: Partial<Record<string, HresultName>>;
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function nameForErrno(errno: string | undefined, context: FailureContext): HresultName {
+  if (errno === undefined) return UNEXPECTED_ERROR_NAME;
+  return context.errnoOverrides?.[errno] ?? (isMappedErrno(errno) ? ERRNO_TO_HRESULT_NAME[errno] : UNEXPECTED_ERROR_NAME);
+}
+
+/** The catalogue name a thrown value stands for. */
+export function hresultNameFor(error: unknown, context: FailureContext): HresultName {
+  if (error instanceof VpcError) return error.code;
+  if (error instanceof VhdIoError) {
+    const mapped = VHD_IO_CODE_TO_HRESULT_NAME[error.code];
+    return mapped === 'errno' ? nameForErrno(errnoOf(error.cause), context) : mapped;
+  }
+  if ((error as { name?: unknown } | null)?.name === 'AbortError') return CANCELLATION_NAME;
+  return nameForErrno(errnoOf(error), context);
+}
+
+/**
+ * Any thrown value as a VpcError: VpcErrors pass through (in the requested language), everything else keeps the
+ * original as `cause`; unknown failures are DISP_E_EXCEPTION.
+ */
+export function toVpcError(error: unknown, context: FailureContext): VpcError {
+  if (error instanceof VpcError) return error.language === context.lang ? error : error.inLanguage(context.lang);
+  const detail = context.detail ?? (error instanceof Error ? error.message : String(error));
+  return new VpcError(hresultNameFor(error, context), { cause: error, lang: context.lang, detail });
+}
+
+/** A refusal found by the facade's own checks. */
+export function refusal(name: HresultName, lang: Language, detail?: string, cause?: unknown): VpcError {
+  return new VpcError(name, { lang, detail, cause });
+}

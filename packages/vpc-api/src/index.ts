@@ -1,0 +1,39 @@
+export { VirtualPC, DEFAULT_MINIMUM_FREE_BYTES } from './virtual-pc.js';
+export type { VirtualPCOptions, CreateTaskOptions, CreateDynamicTaskOptions } from './virtual-pc.js';
+export { VMTask } from './task/vm-task.js';
+export type { TaskProgress, VMTaskEvents } from './task/vm-task.js';
+export type { CreatedDisk } from '@vhdkit/vhd-diff';
+
+export type { PathStyle } from './paths/path-style.js';
+export { defaultPathStyle } from './paths/path-style.js';
+export { MAX_PATH_UTF16_UNITS, invalidCharacterProblem, isAbsolutePath, resolvePair } from './paths/path-rules.js';
+export type { PathProblem, ResolvedPair } from './paths/path-rules.js';
+export { checkPathPair, checkSinglePath } from './create/path-checks.js';
+
+export type { FileSystemKind, VolumeFacts, VolumeProbe } from './volume/volume-probe.js';
+export { LinuxVolumeProbe, fatVariantFromVolumeSize } from './volume/linux-volume-probe.js';
+export type { LinuxVolumeProbeOptions } from './volume/linux-volume-probe.js';
+export { STATFS_MAGIC, fileSystemKindFromStatfsType, volumeFactsFromStatfs } from './volume/statfs-types.js';
+export type { StatfsResult } from './volume/statfs-types.js';
+export { fatVariantFromBootSector } from './volume/fat-boot-sector.js';
+export type { FatVariant } from './volume/fat-boot-sector.js';
+export { parseMountInfo, mountContaining } from './volume/mountinfo.js';
+export type { MountEntry } from './volume/mountinfo.js';
+export { maxFileBytesOn } from './volume/host-file-limits.js';
+
+export { guestVolumeFormatFromFirstSector } from './guest/guest-volume-format.js';
+export type { GuestFatFamily, GuestPartition, GuestVolumeFormat } from './guest/guest-volume-format.js';
+export { MIN_VIRTUAL_SIZE_BYTES, MAX_FAT16_GUEST_SIZE_BYTES, MIN_FAT32_GUEST_SIZE_BYTES, sizeProblem } from './guest/size-rules.js';
+export type { SizeProblem } from './guest/size-rules.js';
+
+export { detectHardwareVirtualization, hardwareVirtualizationFromCpuInfo } from './hardware/virtualization.js';
+export type { HardwareVirtualizationState } from './hardware/virtualization.js';
+
+export { buildInfoReport, readImageInfo, renderInfoText, resolvedChain } from './cli/info-report.js';
+export type { InfoReport, LocatorReport } from './cli/info-report.js';
+export { runCli } from './cli/run.js';
+export type { CliIo } from './cli/cli-io.js';
+
+export { VHD_IO_CODE_TO_HRESULT_NAME, hresultNameFor, toVpcError } from './errors/hresult-map.js';
+export type { FailureContext } from './errors/hresult-map.js';
+export { VpcError, formatHresult } from '@vhdkit/vpc-errors';

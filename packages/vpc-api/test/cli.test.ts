@@ -1,0 +1,274 @@
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interop, sha256Bytes, sharedFixtures } from '@vhdkit/test-support';
+import { readImageMetadata } from '@vhdkit/vhd-diff';
+import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
+import { messageFor } from '@vhdkit/vpc-errors';
+import { CLI_MAIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, expectUnchanged } from './helpers.js';
+
+const qemuImg = interop('qemu-img');
+const qemuIo = interop('qemu-io');
+const fixtures = sharedFixtures();
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'vpc-cli-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let counter = 0;
+async function folder(): Promise<string> {
+  const dir = path.join(root, `case-${++counter}`);
+  await (await import('node:fs/promises')).mkdir(dir);
+  return dir;
+}
+
+/** Deterministic bytes: distinguishable from zeros and from other patterns. */
+function pattern(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let index = 0; index < length; index++) bytes[index] = (index * 31 + seed * 17 + (index >> 9)) & 0xff || 1;
+  return bytes;
+}
+
+describe('help, version and usage errors', { timeout: 30_000 }, () => {
+  it('--help lists every command; <command> --help describes it; --version prints the package version', async () => {
+    const help = runVpc(['--help']);
+    expect(help.status).toBe(0);
+    for (const command of ['create-diff', 'create', 'info', 'cat', 'write', 'merge', 'set-parent', 'convert', 'check']) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+    const createHelp = runVpc(['create', '--help']);
+    expect(createHelp.status).toBe(0);
+    expect(createHelp.stdout).toContain('--size <size>');
+    expect(createHelp.stdout).toContain('--block-size <size>');
+    const version = runVpc(['--version']);
+    const manifest = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+    expect(version.stdout.trim()).toBe(manifest.version);
+    // The bin is a committed shim (npm links bins before the build creates dist/); it runs the built CLI.
+    const bin = path.resolve(PACKAGE_ROOT, manifest.bin.vpc!);
+    expect((await stat(bin)).mode & 0o111).not.toBe(0);
+    const viaBin = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect(viaBin.stdout.trim()).toBe(manifest.version);
+  });
+
+  it('an unknown command or option fails with the error line format', () => {
+    const unknown = runVpc(['frobnicate']);
+    expect(unknown.status).toBe(1);
+    expect(failureLine(unknown)).toMatchObject({ hresult: '0x80070057', name: 'E_INVALIDARG' });
+    const badOption = runVpc(['info', '--nope', '/x.vhd', '--json']);
+    expect(badOption.status).toBe(1);
+    expect(failureLine(badOption)?.name).toBe('E_INVALIDARG');
+  });
+});
+
+describe('messages in Spanish', { timeout: 30_000 }, () => {
+  it.each([
+    ['--lang es', { args: ['--lang', 'es'], env: {} }],
+    ['LANG=es_ES.UTF-8', { args: [], env: { LANG: 'es_ES.UTF-8' } }],
+  ])('%s', async (_name, { args, env }) => {
+    const dir = await folder();
+    const parent = await makeDynamic(path.join(dir, 'p.vhd'), 8 * MIB);
+    await writeFile(path.join(dir, 'c.vhd'), 'x');
+    const run = runVpc(['create-diff', ...args, '--json', path.join(dir, 'c.vhd'), parent], { env });
+    expect(run.status).toBe(1);
+    const line = failureLine(run)!;
+    expect(line.name).toBe('ERROR_ALREADY_EXISTS');
+    expect(line.message.startsWith(messageFor('ERROR_ALREADY_EXISTS', 'es'))).toBe(true);
+    expect(JSON.parse(run.stdout).message).toBe(line.message);
+  });
+
+  it('English otherwise', async () => {
+    const run = runVpc(['info', '/definitely/not/here.vhd'], { env: { LANG: 'en_US.UTF-8' } });
+    expect(run.status).toBe(1);
+    expect(failureLine(run)!.message.startsWith(messageFor(failureLine(run)!.name as 'ERROR_FILE_NOT_FOUND', 'en'))).toBe(true);
+  });
+});
+
+describe('vpc info', { timeout: 30_000 }, () => {
+  it('--json has exactly the documented shape, with the facts of the files', async () => {
+    const dir = await folder();
+    const parent = await makeDynamic(path.join(dir, 'base.vhd'), 16 * MIB);
+    expect(runVpc(['create-diff', '--quiet', 'child.vhd', parent]).status).toBe(0);
+    const run = runVpc(['info', '--json', 'child.vhd'], { cwd: dir });
+    expect(run.status, run.stderr).toBe(0);
+    const info = JSON.parse(run.stdout) as Record<string, unknown>;
+    const keys = Object.keys(info);
+    keys.sort();
+    expect(keys).toEqual([
+      'allocatedBlocks', 'blockSize', 'creatorApplication', 'creatorHostOs', 'creatorVersion', 'geometry', 'maxTableEntries',
+      'originalSize', 'parent', 'path', 'timestamp', 'type', 'uniqueId', 'virtualSize',
+    ]);
+    const child = await readImageMetadata(path.join(dir, 'child.vhd'));
+    const base = await readImageMetadata(parent);
+    expect(info).toEqual({
+      path: path.join(dir, 'child.vhd'),
+      type: 'differencing',
+      virtualSize: 16 * MIB,
+      originalSize: 16 * MIB,
+      geometry: child.footer.geometry,
+      uniqueId: uniqueIdToString(child.footer.uniqueId),
+      timestamp: dateFromVhdTimestamp(child.footer.timestamp).toISOString(),
+      creatorApplication: 'vhdk',
+      creatorVersion: child.footer.creatorVersion,
+      creatorHostOs: child.footer.creatorHostOs,
+      blockSize: 2 * MIB,
+      maxTableEntries: 8,
+      allocatedBlocks: 0,
+      parent: {
+        uniqueId: uniqueIdToString(base.footer.uniqueId),
+        timestamp: dateFromVhdTimestamp(child.header!.parentTimestamp).toISOString(),
+        unicodeName: 'base.vhd',
+        locators: [
+          { platformCode: 'W2ku', dataSpace: 4096, dataLength: 2 * `${dir}/base.vhd`.length, dataOffset: 4096, path: `${dir}/base.vhd`.replaceAll('/', '\\') },
+          { platformCode: 'W2ru', dataSpace: 65536, dataLength: 2 * '.\\base.vhd'.length, dataOffset: expect.any(Number), path: '.\\base.vhd' },
+        ],
+        resolvedPath: parent,
+      },
+    });
+    expect(new Date(info.timestamp as string).getTime()).toBeGreaterThan(Date.now() - 600_000);
+    // The text form shows the same facts and the chain.
+    const text = runVpc(['info', path.join(dir, 'child.vhd')]);
+    expect(text.stdout).toContain(`Chain:                ${path.join(dir, 'child.vhd')} -> ${parent} (dynamic)`);
+    expect(text.stdout).toContain('Locator "W2ru": .\\base.vhd');
+  });
+
+  it.skipIf(!fixtures.available)('--json reports every real image as other tools measured it (expected.json)', () => {
+    for (const facts of fixtures.facts) {
+      const run = runVpc(['info', '--json', path.join(fixtures.dir, facts.file)]);
+      expect(run.status, `${facts.file}: ${run.stderr}`).toBe(0);
+      const info = JSON.parse(run.stdout);
+      expect(info).toMatchObject({
+        type: facts.diskType, virtualSize: facts.currentSize, originalSize: facts.originalSize, geometry: facts.geometry,
+        uniqueId: facts.uniqueId, timestamp: dateFromVhdTimestamp(facts.timestamp).toISOString(),
+        creatorApplication: facts.creatorApplication, creatorVersion: Number(facts.creatorVersion), creatorHostOs: facts.creatorHostOs,
+        blockSize: facts.blockSize ?? null, maxTableEntries: facts.maxTableEntries ?? null, allocatedBlocks: facts.allocatedBlocks ?? null,
+      });
+      if (facts.diskType === 'differencing') {
+        expect(info.parent).toMatchObject({
+          uniqueId: facts.parentUniqueId, unicodeName: facts.parentUnicodeName,
+          timestamp: dateFromVhdTimestamp(facts.parentTimestamp!).toISOString(), locators: facts.parentLocators,
+        });
+      } else {
+        expect(info.parent).toBeNull();
+      }
+    }
+  });
+});
+
+describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, () => {
+  it('cat gives the bytes qemu-img reads from a dynamic image with data', async (context) => {
+    if (!qemuImg.available || !qemuIo.available) context.skip(`${qemuImg.reason ?? ''} ${qemuIo.reason ?? ''}`);
+    const dir = await folder();
+    const image = path.join(dir, 'q.vhd');
+    expect(spawnSync('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic', image, '8M']).status).toBe(0);
+    expect(spawnSync('qemu-io', ['-f', 'vpc', '-c', 'write -P 0x5a 1000 70000', '-c', 'write -P 0xa5 5000000 512', image]).status).toBe(0);
+    const raw = path.join(dir, 'q.raw');
+    expect(spawnSync('qemu-img', ['convert', '-f', 'vpc', '-O', 'raw', image, raw]).status).toBe(0);
+    const run = runVpc(['cat', image]);
+    expect(run.status, run.stderr).toBe(0);
+    const expected = await readFile(raw);
+    // qemu sizes a VPC image by its CHS geometry; our virtual size is the footer's. Compare the common prefix, then zeros.
+    expect(sha256Bytes(run.stdoutBytes.subarray(0, expected.length))).toBe(sha256Bytes(expected));
+    expect(run.stdoutBytes.subarray(expected.length).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('write (stdin and --input), cat, convert and merge agree with a model of the disk', async () => {
+    const dir = await folder();
+    const size = 8 * MIB;
+    const parent = await makeDynamic(path.join(dir, 'base.vhd'), size);
+    const model = new Uint8Array(size);
+    const parentData = pattern(300_000, 1);
+    expect(runVpc(['write', parent, '--offset', '4096'], { input: parentData }).status).toBe(0);
+    model.set(parentData, 4096);
+    const parentBefore = await snapshot(parent);
+
+    expect(runVpc(['create-diff', '--quiet', path.join(dir, 'child.vhd'), 'base.vhd']).status).toBe(0);
+    const childData = pattern(12_345, 2);
+    await writeFile(path.join(dir, 'input.bin'), childData);
+    const written = runVpc(['write', 'child.vhd', '--offset', '100001', '--input', 'input.bin', '--json'], { cwd: dir });
+    expect(written.status, written.stderr).toBe(0);
+    expect(JSON.parse(written.stdout)).toMatchObject({ offset: 100001, bytesWritten: 12_345 });
+    model.set(childData, 100001);
+    await expectUnchanged(parentBefore); // writing the child never touches the parent
+
+    const cat = runVpc(['cat', path.join(dir, 'child.vhd')]);
+    expect(cat.status).toBe(0);
+    expect(sha256Bytes(cat.stdoutBytes)).toBe(sha256Bytes(model));
+
+    for (const type of ['fixed', 'dynamic'] as const) {
+      const converted = runVpc(['convert', '--json', 'child.vhd', `flat-${type}.vhd`, '--type', type], { cwd: dir });
+      expect(converted.status, converted.stderr).toBe(0);
+      expect(JSON.parse(converted.stdout)).toMatchObject({ type, virtualSize: size, parent: null });
+      expect(sha256Bytes(runVpc(['cat', path.join(dir, `flat-${type}.vhd`)]).stdoutBytes)).toBe(sha256Bytes(model));
+    }
+    const sameAgain = runVpc(['convert', 'child.vhd', 'flat-fixed.vhd', '--type', 'fixed'], { cwd: dir });
+    expect(failureLine(sameAgain)?.name).toBe('ERROR_ALREADY_EXISTS');
+
+    const merged = runVpc(['merge', '--json', path.join(dir, 'child.vhd')]);
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(JSON.parse(merged.stdout)).toMatchObject({ parentPath: parent });
+    expect(sha256Bytes(runVpc(['cat', parent]).stdoutBytes)).toBe(sha256Bytes(model));
+  });
+
+  it('set-parent accepts a copy of the parent and refuses another disk unless forced with matching bytes', async () => {
+    const dir = await folder();
+    const parent = await makeDynamic(path.join(dir, 'base.vhd'), 8 * MIB);
+    expect(runVpc(['create-diff', '--quiet', path.join(dir, 'child.vhd'), parent]).status).toBe(0);
+    await copyFile(parent, path.join(dir, 'moved.vhd'));
+    const moved = runVpc(['set-parent', 'child.vhd', 'moved.vhd'], { cwd: dir });
+    expect(moved.status, moved.stderr).toBe(0);
+    const info = JSON.parse(runVpc(['info', '--json', path.join(dir, 'child.vhd')]).stdout);
+    expect(info.parent.resolvedPath).toBe(path.join(dir, 'moved.vhd'));
+
+    const other = await makeDynamic(path.join(dir, 'other.vhd'), 8 * MIB);
+    const refused = runVpc(['set-parent', path.join(dir, 'child.vhd'), other]);
+    expect(refused.status).toBe(1);
+    expect(failureLine(refused)?.name).toBe('VM_E_PARENT_CHILD_ID_MISMATCH');
+    const forced = runVpc(['set-parent', '--force', path.join(dir, 'child.vhd'), other]);
+    expect(forced.status, forced.stderr).toBe(0);
+  });
+
+  it('check: 0 when clean, 2 with problems (JSON report), --repair fixes the footer copy, 1 on error', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 8 * MIB);
+    expect(runVpc(['check', image]).status).toBe(0);
+    // Damage the footer copy at offset 0 (one byte of its reserved area): the trailing footer is still intact.
+    const bytes = await readFile(image);
+    bytes[500] ^= 0xff;
+    await writeFile(image, bytes);
+    const damaged = runVpc(['check', '--json', image]);
+    expect(damaged.status).toBe(2);
+    const report = JSON.parse(damaged.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.issues.length).toBeGreaterThan(0);
+    const repaired = runVpc(['check', '--repair', image]);
+    expect(repaired.status, repaired.stdout).toBe(0);
+    expect(runVpc(['check', image]).status).toBe(0);
+    const missing = runVpc(['check', path.join(dir, 'missing.vhd')]);
+    expect(missing.status).toBe(1);
+    expect(failureLine(missing)).toBeDefined();
+  });
+});
+
+describe('progress bar', { timeout: 30_000 }, () => {
+  it('drawn on stderr only when stderr is a terminal and --quiet is not given', async (context) => {
+    const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
+    if (script.error) context.skip('util-linux script(1) is needed to give the CLI a terminal');
+    const dir = await folder();
+    const command = (name: string, quiet: boolean) =>
+      `${process.execPath} ${CLI_MAIN} create ${quiet ? '--quiet ' : ''}${path.join(dir, name)} --size 2000G`;
+    const onTerminal = spawnSync('script', ['-qec', command('tty.vhd', false), '/dev/null'], { encoding: 'utf8' });
+    expect(onTerminal.status).toBe(0);
+    expect(onTerminal.stdout).toMatch(/\d+% \| \d+\/\d+ bytes/);
+    const quiet = spawnSync('script', ['-qec', command('quiet.vhd', true), '/dev/null'], { encoding: 'utf8' });
+    expect(quiet.stdout).not.toMatch(/% \|/);
+    const piped = runVpc(['create', path.join(dir, 'piped.vhd'), '--size', '2000G']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toMatch(/^Created dynamic disk /);
+  });
+});
