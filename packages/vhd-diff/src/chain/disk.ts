@@ -1,0 +1,204 @@
+import type { Readable } from 'node:stream';
+import { SECTOR_SIZE } from '@vhdkit/vhd-format';
+import type { DiskTypeName } from '@vhdkit/vhd-format';
+import type { ImageMetadata } from './creation-api.js';
+import { chainError, withIo } from './errors.js';
+import { readFully } from './file-io.js';
+import type { ImageFile } from './image-file.js';
+import { BlockWriter } from './block-writer.js';
+import { nodeReadStream, webReadStream } from './streams.js';
+import type { ByteRange, VhdDisk } from './types.js';
+
+/**
+ * One layer of an opened chain: an image file plus the disk below it. Reads resolve per sector
+ * (bitmap bit set: this file; clear or block unallocated: the parent, or zeros for a dynamic disk).
+ */
+export class ChainDisk implements VhdDisk {
+  readonly file: ImageFile;
+  readonly parent: ChainDisk | undefined;
+  readonly warnings: string[];
+  private readonly writer: BlockWriter | undefined;
+  /** Writes run one at a time: block allocation moves the end of the file. */
+  private writeQueue: Promise<void> = Promise.resolve();
+
+  constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[]) {
+    this.file = file;
+    this.parent = parent;
+    this.warnings = warnings;
+    this.writer = file.writable ? new BlockWriter(file, (target, offset) => this.fill(target, offset)) : undefined;
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+  get metadata(): ImageMetadata {
+    return this.file.metadata;
+  }
+  get diskType(): DiskTypeName {
+    return this.file.diskType;
+  }
+  get virtualSize(): number {
+    return this.file.virtualSize;
+  }
+  get blockSize(): number | undefined {
+    return this.file.geometry?.blockSize;
+  }
+
+  async read(buffer: Uint8Array, virtualOffset: number): Promise<number> {
+    checkOffset(virtualOffset, this.path);
+    const length = Math.max(0, Math.min(buffer.length, this.virtualSize - virtualOffset));
+    if (length > 0) await this.fill(buffer.subarray(0, length), virtualOffset);
+    return length;
+  }
+
+  createReadStream(options: { start?: number; end?: number } = {}): Readable {
+    return nodeReadStream(this, options);
+  }
+
+  readableWebStream(options: { start?: number; end?: number } = {}): ReadableStream<Uint8Array> {
+    return webReadStream(this, options);
+  }
+
+  allocatedRanges(): ByteRange[] {
+    const ranges = this.ownRanges();
+    for (let layer = this.parent; layer; layer = layer.parent) ranges.push(...layer.ownRanges());
+    return mergeRanges(ranges);
+  }
+
+  allocatedBlockCount(): number {
+    let count = 0;
+    for (let index = 0; index < this.file.bat.length; index++) if (this.file.isAllocated(index)) count++;
+    return count;
+  }
+
+  async write(buffer: Uint8Array, virtualOffset: number): Promise<void> {
+    const writer = this.writer;
+    if (!writer) throw chainError('READ_ONLY', 'the disk was opened read-only', this.path);
+    checkOffset(virtualOffset, this.path);
+    if (virtualOffset + buffer.length > this.virtualSize) {
+      throw chainError('OUT_OF_RANGE', `write of ${buffer.length} bytes at ${virtualOffset} passes the end of the ${this.virtualSize}-byte disk`, this.path);
+    }
+    const run = this.writeQueue.then(() => writer.write(buffer, virtualOffset));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async flush(): Promise<void> {
+    await this.writeQueue;
+    if (this.file.writable) await withIo(this.path, () => this.file.handle.sync());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.file.close();
+      if (this.parent) await this.parent.close();
+    }
+  }
+
+  /** Fills `target` with the virtual bytes at `virtualOffset`; zeros past the end of this disk. */
+  async fill(target: Uint8Array, virtualOffset: number): Promise<void> {
+    const inside = Math.max(0, Math.min(target.length, this.virtualSize - virtualOffset));
+    if (inside < target.length) target.fill(0, inside);
+    if (inside === 0) return;
+    const part = target.subarray(0, inside);
+    if (this.file.diskType === 'fixed') {
+      await withIo(this.path, () => readFully(this.file.handle, part, virtualOffset));
+      return;
+    }
+    await this.fillFromBlocks(part, virtualOffset);
+  }
+
+  /** What lies under this file: the parent's bytes for a child, zeros for a dynamic disk. */
+  async readBelow(target: Uint8Array, virtualOffset: number): Promise<void> {
+    if (this.parent && this.file.diskType === 'differencing') await this.parent.fill(target, virtualOffset);
+    else target.fill(0);
+  }
+
+  private async fillFromBlocks(target: Uint8Array, virtualOffset: number): Promise<void> {
+    const file = this.file;
+    const { blockSize } = file.geometry!;
+    const firstBlock = Math.floor(virtualOffset / blockSize);
+    const lastBlock = Math.floor((virtualOffset + target.length - 1) / blockSize);
+    if (lastBlock > firstBlock) await file.prefetchBlockStates(firstBlock, lastBlock);
+    let done = 0;
+    while (done < target.length) {
+      const position = virtualOffset + done;
+      const blockIndex = Math.floor(position / blockSize);
+      const inBlock = position - blockIndex * blockSize;
+      let length = Math.min(target.length - done, blockSize - inBlock);
+      const dataOffset = file.blockDataOffset(blockIndex);
+      if (dataOffset === undefined) {
+        // A run of unallocated blocks goes to the layer below in one call.
+        for (let next = blockIndex + 1; done + length < target.length && !file.isAllocated(next); next++) {
+          length = Math.min(target.length - done, length + blockSize);
+        }
+        await this.readBelow(target.subarray(done, done + length), position);
+      } else {
+        await this.fillFromBlock(target.subarray(done, done + length), blockIndex, inBlock, dataOffset);
+      }
+      done += length;
+    }
+  }
+
+  private async fillFromBlock(target: Uint8Array, blockIndex: number, inBlock: number, dataOffset: number): Promise<void> {
+    const file = this.file;
+    const state = await file.blockState(blockIndex);
+    const blockStart = blockIndex * file.geometry!.blockSize;
+    if (state.full) {
+      await withIo(this.path, () => readFully(file.handle, target, dataOffset + inBlock));
+      return;
+    }
+    if (state.empty) {
+      await this.readBelow(target, blockStart + inBlock);
+      return;
+    }
+    const endInBlock = inBlock + target.length;
+    const firstSector = Math.floor(inBlock / SECTOR_SIZE);
+    const endSector = Math.ceil(endInBlock / SECTOR_SIZE);
+    for (const run of state.bitmap.runs(firstSector, endSector)) {
+      const from = Math.max(run.start * SECTOR_SIZE, inBlock);
+      const to = Math.min((run.start + run.count) * SECTOR_SIZE, endInBlock);
+      if (to <= from) continue;
+      const part = target.subarray(from - inBlock, to - inBlock);
+      if (run.set) await withIo(this.path, () => readFully(file.handle, part, dataOffset + from));
+      else await this.readBelow(part, blockStart + from);
+    }
+  }
+
+  /** Virtual ranges this file holds: the whole disk for fixed, allocated blocks otherwise. */
+  private ownRanges(): ByteRange[] {
+    if (this.file.diskType === 'fixed') return this.virtualSize > 0 ? [{ offset: 0, length: this.virtualSize }] : [];
+    const { blockSize } = this.file.geometry!;
+    const ranges: ByteRange[] = [];
+    for (let index = 0; index < this.file.bat.length; index++) {
+      if (!this.file.isAllocated(index)) continue;
+      const offset = index * blockSize;
+      const length = Math.min(blockSize, this.virtualSize - offset);
+      if (length > 0) ranges.push({ offset, length });
+    }
+    return ranges;
+  }
+}
+
+function checkOffset(virtualOffset: number, path: string): void {
+  if (!Number.isSafeInteger(virtualOffset) || virtualOffset < 0) {
+    throw chainError('OUT_OF_RANGE', `virtual offset ${virtualOffset} is not a non-negative integer`, path);
+  }
+}
+
+/** Sorts ranges (in place) and joins overlapping or touching ones. */
+export function mergeRanges(ranges: ByteRange[]): ByteRange[] {
+  ranges.sort((a, b) => a.offset - b.offset);
+  const merged: ByteRange[] = [];
+  for (const range of ranges) {
+    const last = merged.at(-1);
+    if (last && range.offset <= last.offset + last.length) {
+      last.length = Math.max(last.length, range.offset + range.length - last.offset);
+    } else {
+      merged.push({ ...range });
+    }
+  }
+  return merged;
+}

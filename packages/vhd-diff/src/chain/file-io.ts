@@ -1,0 +1,55 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Fills `target` from `position`, looping over short reads. Bytes past the end of the file read as
+ * zeros (a damaged or truncated image must not leave stale buffer contents behind). Returns bytes found.
+ */
+export async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  if (done < target.length) target.fill(0, done);
+  return done;
+}
+
+/** Writes all of `source` at `position` (fs may write less than asked in one call). */
+export async function writeFully(handle: FileHandle, source: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < source.length) {
+    const { bytesWritten } = await handle.write(source, done, source.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** writev of all `parts` from `position`, continuing after short writes. */
+export async function writeGathered(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
+  let remaining = parts.filter((part) => part.length > 0);
+  while (remaining.length > 0) {
+    let { bytesWritten } = await handle.writev(remaining, position);
+    position += bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const part of remaining) {
+      if (bytesWritten >= part.length) {
+        bytesWritten -= part.length;
+        continue;
+      }
+      rest.push(part.subarray(bytesWritten));
+      bytesWritten = 0;
+    }
+    remaining = rest;
+  }
+}
+
+export function isAllZero(bytes: Uint8Array): boolean {
+  // Word-at-a-time when aligned: this runs over every block of a convert.
+  if (bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    for (let index = 0; index < words.length; index++) if (words[index] !== 0) return false;
+    return true;
+  }
+  for (let index = 0; index < bytes.length; index++) if (bytes[index] !== 0) return false;
+  return true;
+}

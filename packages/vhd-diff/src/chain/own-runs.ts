@@ -1,0 +1,56 @@
+import { SECTOR_SIZE } from '@vhdkit/vhd-format';
+import type { ImageFile } from './image-file.js';
+
+/** A run of sectors this file holds itself: its virtual position and where its bytes are in the file. */
+export interface OwnRun {
+  virtualOffset: number;
+  length: number;
+  fileOffset: number;
+}
+
+/**
+ * The sectors a dynamic or differencing file marks as its own (bitmap bits set), in virtual order,
+ * clipped to the virtual size. Whole blocks with full bitmaps come out as one run.
+ */
+export async function ownRuns(file: ImageFile): Promise<OwnRun[]> {
+  const runs: OwnRun[] = [];
+  const geometry = file.geometry;
+  if (!geometry) return runs;
+  for (let blockIndex = 0; blockIndex < file.bat.length; blockIndex++) {
+    const dataOffset = file.blockDataOffset(blockIndex);
+    if (dataOffset === undefined) continue;
+    const blockStart = blockIndex * geometry.blockSize;
+    if (blockStart >= file.virtualSize) continue;
+    const blockEnd = Math.min(blockStart + geometry.blockSize, file.virtualSize);
+    const state = await file.blockState(blockIndex);
+    if (state.empty) continue;
+    const sectorRuns = state.full ? [{ start: 0, count: geometry.sectorsPerBlock, set: true }] : state.bitmap.runs();
+    for (const run of sectorRuns) {
+      if (!run.set) continue;
+      const virtualOffset = blockStart + run.start * SECTOR_SIZE;
+      const length = Math.min(virtualOffset + run.count * SECTOR_SIZE, blockEnd) - virtualOffset;
+      if (length > 0) runs.push({ virtualOffset, length, fileOffset: dataOffset + run.start * SECTOR_SIZE });
+    }
+  }
+  return runs;
+}
+
+/** Groups runs that follow each other virtually into batches of at most `maxBytes` (runs larger stay whole). */
+export function contiguousGroups(runs: readonly OwnRun[], maxBytes: number): OwnRun[][] {
+  const groups: OwnRun[][] = [];
+  let current: OwnRun[] = [];
+  let currentEnd = -1;
+  let currentBytes = 0;
+  for (const run of runs) {
+    if (current.length > 0 && (run.virtualOffset !== currentEnd || currentBytes + run.length > maxBytes)) {
+      groups.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(run);
+    currentEnd = run.virtualOffset + run.length;
+    currentBytes += run.length;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}

@@ -1,0 +1,236 @@
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import {
+  SECTOR_SIZE,
+  encodeDynamicHeader,
+  encodeLocatorPath,
+  isUnusedLocator,
+  locatorDataSpaceBytes,
+  uniqueIdToString,
+  uniqueIdsEqual,
+} from '@vhdkit/vhd-format';
+import type { DynamicHeader, ParentLocatorEntry } from '@vhdkit/vhd-format';
+import { readImageMetadata, windowsAbsolutePath, windowsRelativePath } from './creation-api.js';
+import type { ImageMetadata } from './creation-api.js';
+import { mergeRanges } from './disk.js';
+import type { ChainDisk } from './disk.js';
+import { chainError, withIo } from './errors.js';
+import { writeFully } from './file-io.js';
+import { ImageFile } from './image-file.js';
+import { openChain, vhdSecondsOfMtime } from './open-disk.js';
+import type { ByteRange } from './types.js';
+
+/** Locator regions this writes are 4 KiB aligned, like Windows' (windows-made-child.md). */
+const LOCATOR_ALIGNMENT = 4096;
+/** The parent unicode name field holds 256 UTF-16 units. */
+const MAX_PARENT_NAME_UNITS = 256;
+/** Bytes compared at a time by the forced content check. */
+const COMPARE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Points a differencing child at `newParentPath`: rewrites the header's parent unique id, parent
+ * timestamp (the new parent's mtime), parent name and W2ku/W2ru locators. The new parent must carry
+ * the unique id the child records; with `force`, a different id is accepted when every byte the child
+ * does not hold itself reads the same from the new parent as from the current one (which must open).
+ *
+ * Write order: locator data first (see placeLocators), fsync, then the header in one write.
+ */
+export async function setParent(childPath: string, newParentPath: string, options: { force?: boolean } = {}): Promise<void> {
+  const child = resolve(childPath);
+  const parentPath = resolve(newParentPath);
+  const childMeta = await readImageMetadata(child, { bat: false });
+  const header = childMeta.header;
+  if (childMeta.footer.diskType !== 4 || !header) {
+    throw chainError('UNSUPPORTED', 'only a differencing image has a parent to set', child);
+  }
+  const parentMeta = await readImageMetadata(parentPath, { bat: false });
+  await refuseLoop(child, parentPath);
+  if (parentMeta.footer.currentSize !== childMeta.footer.currentSize) {
+    throw chainError('PARENT_MISMATCH', `${parentPath} is ${parentMeta.footer.currentSize} bytes; the child is ${childMeta.footer.currentSize}`, child);
+  }
+  if (!uniqueIdsEqual(parentMeta.footer.uniqueId, header.parentUniqueId)) {
+    if (!options.force) {
+      throw chainError(
+        'PARENT_MISMATCH',
+        `${parentPath} has unique id ${uniqueIdToString(parentMeta.footer.uniqueId)} but the child expects ${uniqueIdToString(header.parentUniqueId)} (use force to compare contents instead)`,
+        child,
+      );
+    }
+    await requireSameVisibleContent(child, parentPath);
+  }
+  await rewriteParentFields(child, parentMeta);
+}
+
+/** The new parent's chain must not contain the child. */
+async function refuseLoop(child: string, parentPath: string): Promise<void> {
+  const childIdentity = await withIo(child, () => realpath(child));
+  let chain: ChainDisk;
+  try {
+    chain = await openChain(parentPath, { timestampMismatch: 'accept' });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'CHAIN_LOOP') throw error;
+    return; // an unopenable chain above the new parent cannot contain the child; the child's next open reports it
+  }
+  try {
+    for (let layer: ChainDisk | undefined = chain; layer; layer = layer.parent) {
+      if ((await withIo(layer.path, () => realpath(layer.path))) === childIdentity) {
+        throw chainError('CHAIN_LOOP', `${parentPath} is ${child} or built on it`, child);
+      }
+    }
+  } finally {
+    await chain.close();
+  }
+}
+
+/** Every sector the child does not hold must read the same through the old and the new parent. */
+async function requireSameVisibleContent(child: string, newParentPath: string): Promise<void> {
+  const current = await openChain(child, { timestampMismatch: 'accept' });
+  try {
+    const candidate = await openChain(newParentPath, { timestampMismatch: 'accept' });
+    try {
+      const oldParent = current.parent!;
+      const oldBytes = new Uint8Array(COMPARE_CHUNK_BYTES);
+      const newBytes = new Uint8Array(COMPARE_CHUNK_BYTES);
+      // Where neither parent chain holds anything both read zeros: only the held ranges are compared.
+      const held = mergeRanges([...oldParent.allocatedRanges(), ...candidate.allocatedRanges()]);
+      for (const range of intersectRanges(await notOwnRanges(current), held)) {
+        for (let offset = range.offset; offset < range.offset + range.length; offset += COMPARE_CHUNK_BYTES) {
+          const length = Math.min(COMPARE_CHUNK_BYTES, range.offset + range.length - offset);
+          await oldParent.fill(oldBytes.subarray(0, length), offset);
+          await candidate.fill(newBytes.subarray(0, length), offset);
+          const at = firstDifference(oldBytes.subarray(0, length), newBytes.subarray(0, length));
+          if (at >= 0) {
+            throw chainError('PARENT_MISMATCH', `${newParentPath} differs from the current parent at virtual offset ${offset + at}, where the child reads the parent`, child);
+          }
+        }
+      }
+    } finally {
+      await candidate.close();
+    }
+  } finally {
+    await current.close();
+  }
+}
+
+/** Virtual ranges where the child reads its parent (unallocated blocks and clear bitmap bits). */
+async function notOwnRanges(disk: ChainDisk): Promise<ByteRange[]> {
+  const file = disk.file;
+  const { blockSize } = file.geometry!;
+  const ranges: ByteRange[] = [];
+  const push = (offset: number, length: number): void => {
+    const last = ranges.at(-1);
+    if (last && last.offset + last.length === offset) last.length += length;
+    else ranges.push({ offset, length });
+  };
+  for (let blockIndex = 0; blockIndex * blockSize < disk.virtualSize; blockIndex++) {
+    const blockStart = blockIndex * blockSize;
+    const blockEnd = Math.min(blockStart + blockSize, disk.virtualSize);
+    if (!file.isAllocated(blockIndex)) {
+      push(blockStart, blockEnd - blockStart);
+      continue;
+    }
+    const state = await file.blockState(blockIndex);
+    if (state.full) continue;
+    for (const run of state.bitmap.runs()) {
+      if (run.set) continue;
+      const from = blockStart + run.start * SECTOR_SIZE;
+      const to = Math.min(from + run.count * SECTOR_SIZE, blockEnd);
+      if (to > from) push(from, to - from);
+    }
+  }
+  return ranges;
+}
+
+/** Intersection of two sorted lists of disjoint ranges. */
+function intersectRanges(a: readonly ByteRange[], b: readonly ByteRange[]): ByteRange[] {
+  const result: ByteRange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const start = Math.max(a[i]!.offset, b[j]!.offset);
+    const aEnd = a[i]!.offset + a[i]!.length;
+    const bEnd = b[j]!.offset + b[j]!.length;
+    const end = Math.min(aEnd, bEnd);
+    if (end > start) result.push({ offset: start, length: end - start });
+    if (aEnd <= bEnd) i++;
+    else j++;
+  }
+  return result;
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return -1;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return index;
+  return -1;
+}
+
+interface PlannedLocator {
+  platformCode: 'W2ku' | 'W2ru';
+  data: Uint8Array;
+}
+
+async function rewriteParentFields(child: string, parent: ImageMetadata): Promise<void> {
+  const file = await ImageFile.open(child, true);
+  try {
+    const header = file.header!;
+    const planned: PlannedLocator[] = [{ platformCode: 'W2ku', data: encodeLocatorPath('W2ku', windowsAbsolutePath(parent.path)) }];
+    const relative = windowsRelativePath(dirname(child), parent.path);
+    if (relative !== undefined) planned.push({ platformCode: 'W2ru', data: encodeLocatorPath('W2ru', relative) });
+    const locators = await placeLocators(file, planned);
+    const updated: DynamicHeader = {
+      ...header,
+      parentUniqueId: parent.footer.uniqueId.slice(),
+      parentTimestamp: vhdSecondsOfMtime(parent.mtime),
+      // The specification's choice, as createDifferencingDisk writes it: the parent's file name.
+      parentUnicodeName: basename(parent.path).slice(0, MAX_PARENT_NAME_UNITS),
+      parentLocators: locators,
+    };
+    await withIo(child, async () => {
+      await file.handle.datasync();
+      await writeFully(file.handle, encodeDynamicHeader(updated), Number(file.metadata.footer.dataOffset));
+      await file.handle.sync();
+    });
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Puts each planned locator's data into the region the same code used before when it fits, else into a
+ * new 4 KiB-aligned region at the end of the data (the footer is written past it first). Returns the 8
+ * header entries. Not atomic with the header write: after a crash in between, the locators may name the
+ * new parent while the header still records the old id, which opening reports as PARENT_MISMATCH (never
+ * a silent wrong parent); running setParent again completes it.
+ */
+async function placeLocators(file: ImageFile, planned: PlannedLocator[]): Promise<ParentLocatorEntry[]> {
+  const existing = file.header!.parentLocators.filter((entry) => !isUnusedLocator(entry));
+  const entries: ParentLocatorEntry[] = [];
+  const writes: { offset: number; bytes: Uint8Array }[] = [];
+  let appendAt = Math.ceil(file.dataEnd / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
+  let appended = false;
+  for (const locator of planned) {
+    const spaceNeeded = Math.max(SECTOR_SIZE, Math.ceil(locator.data.length / SECTOR_SIZE) * SECTOR_SIZE);
+    const previous = existing.find((entry) => entry.platformCode === locator.platformCode && locatorDataSpaceBytes(entry) >= spaceNeeded);
+    let offset: number;
+    let spaceBytes: number;
+    if (previous) {
+      offset = previous.platformDataOffset;
+      spaceBytes = locatorDataSpaceBytes(previous);
+    } else {
+      offset = appendAt;
+      spaceBytes = Math.ceil(spaceNeeded / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
+      appendAt += spaceBytes;
+      appended = true;
+    }
+    const region = new Uint8Array(spaceBytes);
+    region.set(locator.data);
+    writes.push({ offset, bytes: region });
+    entries.push({ platformCode: locator.platformCode, platformDataSpace: spaceBytes, platformDataLength: locator.data.length, reserved: 0, platformDataOffset: offset });
+  }
+  await withIo(file.path, async () => {
+    if (appended) await writeFully(file.handle, file.footerBytes(), appendAt);
+    for (const write of writes) await writeFully(file.handle, write.bytes, write.offset);
+  });
+  while (entries.length < 8) entries.push({ platformCode: '\0\0\0\0', platformDataSpace: 0, platformDataLength: 0, reserved: 0, platformDataOffset: 0 });
+  return entries;
+}

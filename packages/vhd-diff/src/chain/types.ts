@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+import type { DiskTypeName } from '@vhdkit/vhd-format';
+import type { ImageMetadata, WriteProgress } from './creation-api.js';
+
+export interface OpenDiskOptions {
+  /** The top image only; parents are always opened read-only. */
+  writable?: boolean;
+  /** Explicit parent for the top image (overrides locators and the header name). */
+  parentPath?: string;
+  /**
+   * What to do when a child's recorded parent timestamp differs from the parent file's modification time.
+   * 'error' (default) refuses like Windows/Hyper-V; 'accept' opens and records a warning. A recorded
+   * timestamp of 0 means "not recorded" (Windows 10 diskpart writes 0) and is always accepted.
+   */
+  timestampMismatch?: 'error' | 'accept';
+  /** Most images a chain may have, the top one included (default 32). */
+  maxDepth?: number;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface VhdDisk {
+  readonly path: string;
+  readonly metadata: ImageMetadata;
+  readonly diskType: DiskTypeName;
+  readonly virtualSize: number;
+  readonly blockSize: number | undefined;
+  readonly parent: VhdDisk | undefined;
+  /** Recoverable oddities met while opening (bad checksums, an accepted timestamp mismatch…). */
+  readonly warnings: string[];
+  /** Reads from `virtualOffset` into `buffer`; returns the bytes read (short only at the end of the disk). */
+  read(buffer: Uint8Array, virtualOffset: number): Promise<number>;
+  /** The virtual disk's bytes; `end` inclusive, like fs.createReadStream. */
+  createReadStream(options?: { start?: number; end?: number }): Readable;
+  readableWebStream(options?: { start?: number; end?: number }): ReadableStream<Uint8Array>;
+  /** Virtual ranges some layer of the chain holds, at block granularity (sorted, merged). */
+  allocatedRanges(): ByteRange[];
+  /** This file's allocated BAT entries (0 for a fixed disk). */
+  allocatedBlockCount(): number;
+  write(buffer: Uint8Array, virtualOffset: number): Promise<void>;
+  flush(): Promise<void>;
+  /** Closes the whole chain. */
+  close(): Promise<void>;
+}
+
+export interface ProgressOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: WriteProgress) => void;
+}
+
+export interface MergeResult {
+  childPath: string;
+  parentPath: string;
+  sectorsCopied: number;
+  bytesCopied: number;
+}
+
+export type CheckSeverity = 'error' | 'warning' | 'info';
+
+export interface CheckIssue {
+  code: string;
+  severity: CheckSeverity;
+  message: string;
+  offset?: number;
+  blockIndex?: number;
+  repairable: boolean;
+}
+
+export interface CheckReport {
+  path: string;
+  diskType: DiskTypeName | undefined;
+  /** True when no issue has severity 'error'. */
+  ok: boolean;
+  issues: CheckIssue[];
+}

@@ -1,0 +1,240 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { transformFile } from '@swc/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256File, tempDir } from '@vhdkit/test-support';
+import { check, createDifferencingDisk, createDynamicDisk, merge, openDisk } from '../src/index.js';
+import type { CrashTask, CrashWrite } from './helpers/chain-crash-worker.js';
+import { KiB, MiB, patternBytes, sorted } from './helpers/chain-images.js';
+import { ChainModel, firstDifference } from './helpers/chain-model.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const distIndex = resolve(here, '../dist/index.js');
+/** Kill points per scenario (at most; every point when a run has fewer): two scenarios make ≥ 50. */
+const KILL_POINTS = Number(process.env.VHD_CRASH_POINTS ?? 25);
+const SIZE = 3 * MiB;
+const BLOCK = 512 * KiB;
+
+let folder: { path: string; cleanup: () => Promise<void> };
+let worker: string;
+
+beforeAll(async () => {
+  folder = await tempDir('vhdkit-crash-');
+  // The worker runs the built package (node 20 cannot run TypeScript): refuse a dist older than the sources.
+  const built = (await stat(distIndex)).mtimeMs;
+  for (const source of ['src/index.ts', 'src/chain/block-writer.ts', 'src/chain/merge.ts', 'src/chain/disk.ts']) {
+    if ((await stat(resolve(here, '..', source))).mtimeMs > built) throw new Error(`dist is older than ${source}: run npm run build in packages/vhd-diff`);
+  }
+  const out = join(folder.path, 'worker');
+  await mkdir(out);
+  await writeFile(join(out, 'package.json'), '{"type":"module"}');
+  for (const name of ['chain-crash-worker', 'chain-images']) {
+    const { code } = await transformFile(join(here, 'helpers', `${name}.ts`), {
+      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+      module: { type: 'es6' },
+    });
+    await writeFile(join(out, `${name}.js`), code);
+  }
+  worker = join(out, 'chain-crash-worker.js');
+});
+afterAll(async () => {
+  await folder.cleanup();
+});
+
+/** Runs the worker; resolves with whether SIGKILL ended it, or the number of kill points it passed. */
+function runWorker(task: CrashTask): Promise<{ killed: boolean; ops: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [worker, pathToFileURL(distIndex).href, JSON.stringify(task)]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      if (signal === 'SIGKILL') resolvePromise({ killed: true, ops: task.killAfterOps });
+      else if (status !== 0) reject(new Error(`worker failed (${status}): ${stderr}`));
+      else resolvePromise({ killed: false, ops: (JSON.parse(stdout) as { ops: number }).ops });
+    });
+  });
+}
+
+/** Runs `work` for every item, a few at a time (each kill point is its own process and folder). */
+async function forEachConcurrently<T>(items: readonly T[], work: (item: T) => Promise<void>, concurrency = 3): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/** Copies files keeping their modification times (children record their parent's). */
+async function copyKeepingTimes(from: string, to: string): Promise<void> {
+  await copyFile(from, to);
+  const { atime, mtime } = await stat(from);
+  await utimes(to, atime, mtime);
+}
+
+/** `count` distinct points in 1..total, spread over the whole run. */
+function killPoints(total: number, count: number): number[] {
+  if (total <= count) return Array.from({ length: total }, (_, index) => index + 1);
+  const points = new Set<number>();
+  while (points.size < count) points.add(1 + Math.floor(Math.random() * total));
+  return sorted([...points]);
+}
+
+async function readAll(path: string): Promise<Uint8Array> {
+  const disk = await openDisk(path);
+  try {
+    const bytes = new Uint8Array(disk.virtualSize);
+    await disk.read(bytes, 0);
+    return bytes;
+  } finally {
+    await disk.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function errorsOf(report: Awaited<ReturnType<typeof check>>): string[] {
+  return report.issues.filter((issue) => issue.severity === 'error').map((issue) => `${issue.code}: ${issue.message}`);
+}
+
+function sectorView(bytes: Uint8Array, sector: number): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + sector * 512, 512);
+}
+
+/** Index j such that every sector equals the state after j writes or after j+1 (the write in flight). */
+function matchingStep(actual: Uint8Array, states: Uint8Array[]): number {
+  for (let step = 0; step < states.length; step++) {
+    const before = states[step]!;
+    const after = states[Math.min(step + 1, states.length - 1)]!;
+    let matches = true;
+    for (let sector = 0; matches && sector * 512 < actual.length; sector++) {
+      const actualSector = sectorView(actual, sector);
+      matches = actualSector.equals(sectorView(before, sector)) || actualSector.equals(sectorView(after, sector));
+    }
+    if (matches) return step;
+  }
+  return -1;
+}
+
+/** A written dynamic parent and its empty child, kept as pristine copies to restore before each kill. */
+async function pristineChain(name: string): Promise<{ dir: string; model: ChainModel }> {
+  const dir = join(folder.path, name);
+  await mkdir(dir);
+  const parent = join(dir, 'parent.vhd');
+  await createDynamicDisk(parent, SIZE, { blockSize: BLOCK });
+  const model = new ChainModel(SIZE, 1);
+  const disk = await openDisk(parent, { writable: true });
+  // Blocks 0 and 3 only, so merging the child has to allocate parent blocks too.
+  for (const [offset, length, seed] of [[0, 300 * KiB, 1], [3 * BLOCK + 3, 200 * KiB, 2]] as const) {
+    await disk.write(patternBytes(length, seed), offset);
+    model.write(0, offset, patternBytes(length, seed));
+  }
+  await disk.close();
+  await createDifferencingDisk(join(dir, 'child.vhd'), parent);
+  model.addLayer();
+  return { dir, model };
+}
+
+async function restore(pristine: string, name: string): Promise<string> {
+  const dir = join(folder.path, name);
+  await mkdir(dir);
+  await copyKeepingTimes(join(pristine, 'parent.vhd'), join(dir, 'parent.vhd'));
+  await copyKeepingTimes(join(pristine, 'child.vhd'), join(dir, 'child.vhd'));
+  return dir;
+}
+
+/** Unaligned writes: new blocks, in-place overwrites, partial sectors, block-spanning ones. */
+const WRITES: CrashWrite[] = [
+  { offset: 1000, length: 10, seed: 11 },
+  { offset: BLOCK - 700, length: BLOCK + 1400, seed: 12 },
+  { offset: 1003, length: 600, seed: 13 },
+  { offset: 2 * MiB + 511, length: 513, seed: 14 },
+  { offset: 0, length: 3 * BLOCK, seed: 15 },
+  { offset: SIZE - 1, length: 1, seed: 16 },
+  { offset: 4 * BLOCK + 4096, length: 8192, seed: 17 },
+  { offset: 5 * BLOCK + 3, length: 100, seed: 18 },
+  { offset: 2 * BLOCK, length: BLOCK, seed: 19 },
+];
+
+describe('SIGKILL at any point', () => {
+  it('while writing a child: the chain opens, check finds no errors, the content is a state between two writes', async () => {
+    const { dir: pristine, model } = await pristineChain('write-pristine');
+    const states = [model.view(1)];
+    for (const write of WRITES) {
+      model.write(1, write.offset, patternBytes(write.length, write.seed));
+      states.push(model.view(1));
+    }
+    const parentHash = await sha256File(join(pristine, 'parent.vhd'));
+    const countDir = await restore(pristine, 'write-count');
+    const { ops } = await runWorker({ kind: 'write', path: join(countDir, 'child.vhd'), writes: WRITES, killAfterOps: 0 });
+    expect(firstDifference(await readAll(join(countDir, 'child.vhd')), states.at(-1)!)).toBe(-1);
+    expect(ops).toBeGreaterThanOrEqual(KILL_POINTS);
+
+    const stepsSeen = new Set<number>();
+    const infoSeen = new Set<string>();
+    await forEachConcurrently(killPoints(ops, KILL_POINTS), async (point) => {
+      const dir = await restore(pristine, `write-kill-${point}`);
+      const child = join(dir, 'child.vhd');
+      expect((await runWorker({ kind: 'write', path: child, writes: WRITES, killAfterOps: point })).killed, `kill at ${point}`).toBe(true);
+      const report = await check(child);
+      expect(errorsOf(report), `check after kill at ${point}`).toEqual([]);
+      for (const issue of report.issues) infoSeen.add(issue.code);
+      const step = matchingStep(await readAll(child), states);
+      expect(step, `content after kill at ${point}`).toBeGreaterThanOrEqual(0);
+      stepsSeen.add(step);
+      expect(await sha256File(join(dir, 'parent.vhd'))).toBe(parentHash);
+      // The image stays writable: redoing every write reaches the final state (checked at every third point).
+      if (point % 3 !== 0) return;
+      const disk = await openDisk(child, { writable: true });
+      for (const write of WRITES) await disk.write(patternBytes(write.length, write.seed), write.offset);
+      await disk.close();
+      expect(firstDifference(await readAll(child), states.at(-1)!), `rewrite after kill at ${point}`).toBe(-1);
+      expect(errorsOf(await check(child))).toEqual([]);
+    });
+    // The kills landed all over the run: several intermediate states, and inside a block allocation.
+    expect(stepsSeen.size).toBeGreaterThanOrEqual(Math.min(4, KILL_POINTS));
+    if (KILL_POINTS >= 25) expect(infoSeen).toContain('UNREFERENCED_SPACE');
+  }, 120_000);
+
+  it('while merging: a resumed merge gives the model bytes and the same parent file as an uninterrupted merge', async () => {
+    const { dir: pristine, model } = await pristineChain('merge-pristine');
+    const child = await openDisk(join(pristine, 'child.vhd'), { writable: true });
+    for (const write of WRITES) {
+      await child.write(patternBytes(write.length, write.seed), write.offset);
+      model.write(1, write.offset, patternBytes(write.length, write.seed));
+    }
+    await child.close();
+    model.mergeDown(1);
+    const expected = model.view(0);
+
+    const referenceDir = await restore(pristine, 'merge-reference');
+    const { ops } = await runWorker({ kind: 'merge', childPath: join(referenceDir, 'child.vhd'), killAfterOps: 0 });
+    expect(ops).toBeGreaterThanOrEqual(KILL_POINTS);
+    const reference = await readFile(join(referenceDir, 'parent.vhd'));
+    expect(firstDifference(await readAll(join(referenceDir, 'parent.vhd')), expected)).toBe(-1);
+
+    await forEachConcurrently(killPoints(ops, KILL_POINTS), async (point) => {
+      const dir = await restore(pristine, `merge-kill-${point}`);
+      const parent = join(dir, 'parent.vhd');
+      expect((await runWorker({ kind: 'merge', childPath: join(dir, 'child.vhd'), killAfterOps: point })).killed, `kill at ${point}`).toBe(true);
+      expect(errorsOf(await check(parent)), `parent check after kill at ${point}`).toEqual([]);
+      // The child is deleted near the end; while it exists it must be intact.
+      if (await exists(join(dir, 'child.vhd'))) {
+        expect(errorsOf(await check(join(dir, 'child.vhd'), { timestampMismatch: 'accept' })), `child check after kill at ${point}`).toEqual([]);
+      }
+      await merge(join(dir, 'child.vhd'));
+      const merged = await readFile(parent);
+      expect(firstDifference(merged, reference), `parent file after resuming from ${point}`).toBe(-1);
+      expect(firstDifference(await readAll(parent), expected)).toBe(-1);
+    });
+  }, 120_000);
+});
