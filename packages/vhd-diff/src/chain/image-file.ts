@@ -14,7 +14,7 @@ import {
   sectorBitmapByteSize,
 } from '@vhdkit/vhd-format';
 import type { DiskTypeName, DynamicHeader } from '@vhdkit/vhd-format';
-import { readImageMetadata } from './creation-api.js';
+import { openReadOnly, readImageMetadata } from './creation-api.js';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
 import { readFully } from './file-io.js';
@@ -93,7 +93,8 @@ export class ImageFile {
     if (diskType !== 'fixed' && metadata.bat === undefined) {
       throw chainError('NOT_A_VHD', 'the image has no readable block allocation table', metadata.path);
     }
-    const handle = await withIo(metadata.path, () => open(metadata.path, writable ? 'r+' : 'r'));
+    // Read-only handles use O_NOATIME where allowed, so reading a chain leaves its parents' times alone.
+    const handle = writable ? await withIo(metadata.path, () => open(metadata.path, 'r+')) : await openReadOnly(metadata.path);
     return new ImageFile(metadata, handle, writable, diskType);
   }
 
