@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interop, run, sha256File, tempDir } from '@vhdkit/test-support';
 import {
-  VhdIoError,
   convert,
   createDifferencingDisk,
   createDynamicDisk,
@@ -17,6 +16,7 @@ import {
 import type { WriteProgress } from '../src/index.js';
 import { KiB, MiB, SECTOR, bitIsSet, footerUniqueId, patternBytes, rawBitmap, rawLayout, sorted } from './helpers/chain-images.js';
 import { ChainModel, firstDifference } from './helpers/chain-model.js';
+import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const qemu = interop('qemu-img');
 
@@ -30,35 +30,6 @@ afterAll(async () => {
 });
 const nextPath = (name: string) => join(folder.path, `${counter++}-${name}`);
 
-async function readWhole(path: string): Promise<Uint8Array> {
-  const disk = await openDisk(path);
-  try {
-    const bytes = new Uint8Array(disk.virtualSize);
-    await disk.read(bytes, 0);
-    return bytes;
-  } finally {
-    await disk.close();
-  }
-}
-
-async function writeAt(path: string, bytes: Uint8Array, offset: number): Promise<void> {
-  const disk = await openDisk(path, { writable: true });
-  try {
-    await disk.write(bytes, offset);
-  } finally {
-    await disk.close();
-  }
-}
-
-async function failure(promise: Promise<unknown>): Promise<VhdIoError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VhdIoError);
-  return error as VhdIoError;
-}
-
 /** A written parent (fixed, dynamic or differencing over a dynamic base) and an empty child of it. */
 async function family(kind: 'fixed' | 'dynamic' | 'differencing', sizeBytes = 3 * MiB) {
   const base = nextPath(`${kind}-base.vhd`);
@@ -66,7 +37,7 @@ async function family(kind: 'fixed' | 'dynamic' | 'differencing', sizeBytes = 3 
   if (kind === 'fixed') await createFixedDisk(base, sizeBytes);
   else await createDynamicDisk(base, sizeBytes, { blockSize: 512 * KiB });
   const baseBytes = patternBytes(sizeBytes, 1);
-  await writeAt(base, baseBytes, 0);
+  await writeIntoDisk(base, baseBytes, 0);
   model.write(0, 0, baseBytes);
   let parent = base;
   if (kind === 'differencing') {
@@ -74,7 +45,7 @@ async function family(kind: 'fixed' | 'dynamic' | 'differencing', sizeBytes = 3 
     await createDifferencingDisk(parent, base);
     model.addLayer();
     const middleBytes = patternBytes(700 * KiB, 2);
-    await writeAt(parent, middleBytes, 300 * KiB + 3);
+    await writeIntoDisk(parent, middleBytes, 300 * KiB + 3);
     model.write(1, 300 * KiB + 3, middleBytes);
   }
   const child = nextPath('child.vhd');
@@ -106,7 +77,7 @@ describe('merge', { timeout: 30_000 }, () => {
       const result = await merge(child, { onProgress: (update) => progress.push(update) });
       model.mergeDown(top);
       expect(result).toEqual({ childPath: child, parentPath: parent, sectorsCopied: markedSectors, bytesCopied: markedSectors * SECTOR });
-      expect(firstDifference(await readWhole(parent), model.view(top - 1))).toBe(-1);
+      expect(firstDifference(await readWholeDisk(parent), model.view(top - 1))).toBe(-1);
       await expect(stat(child)).rejects.toThrow();
       expect((await readdir(folder.path)).filter((name) => name.includes('journal'))).toEqual([]);
       expect(progress.at(-1)).toEqual({ bytesWritten: result.bytesCopied, totalBytes: result.bytesCopied });
@@ -139,7 +110,7 @@ describe('merge', { timeout: 30_000 }, () => {
     await disk.close();
     const controller = new AbortController();
     let calls = 0;
-    const error = await failure(
+    const error = await expectVhdIoError(
       merge(first.child, {
         signal: controller.signal,
         onProgress: () => {
@@ -154,16 +125,16 @@ describe('merge', { timeout: 30_000 }, () => {
     const resumed = await merge(first.child);
     expect(resumed.parentPath).toBe(first.parent);
     first.model.mergeDown(first.top);
-    expect(firstDifference(await readWhole(first.parent), first.model.view(0))).toBe(-1);
+    expect(firstDifference(await readWholeDisk(first.parent), first.model.view(0))).toBe(-1);
     await expect(stat(`${first.child}.merge-journal`)).rejects.toThrow();
   });
 
   it('refuses a dynamic image and a child whose parent changed since', async () => {
     const { parent, child } = await family('dynamic');
-    expect((await failure(merge(parent))).code).toBe('UNSUPPORTED');
+    expect((await expectVhdIoError(merge(parent))).code).toBe('UNSUPPORTED');
     const { mtime } = await stat(parent);
     await utimes(parent, mtime, new Date(mtime.getTime() + 5000));
-    expect((await failure(merge(child))).code).toBe('PARENT_TIMESTAMP_MISMATCH');
+    expect((await expectVhdIoError(merge(child))).code).toBe('PARENT_TIMESTAMP_MISMATCH');
     expect((await stat(child)).isFile()).toBe(true);
   });
 });
@@ -184,7 +155,7 @@ describe('setParent', { timeout: 30_000 }, () => {
     const disk = await openDisk(child);
     expect(disk.parent?.path).toBe(copy);
     await disk.close();
-    expect(firstDifference(await readWhole(child), model.view(top))).toBe(-1);
+    expect(firstDifference(await readWholeDisk(child), model.view(top))).toBe(-1);
   });
 
   it('refuses another disk unless forced, and forced only when the bytes the child shows from it are equal', async () => {
@@ -192,30 +163,30 @@ describe('setParent', { timeout: 30_000 }, () => {
     await scribble(child, model, top);
     const sameContent = nextPath('same-content.vhd');
     await convert(parent, sameContent, { type: 'dynamic' });
-    expect((await failure(setParent(child, sameContent))).code).toBe('PARENT_MISMATCH');
+    expect((await expectVhdIoError(setParent(child, sameContent))).code).toBe('PARENT_MISMATCH');
 
     const differsUnderChild = nextPath('differs-under-child.vhd');
     await convert(parent, differsUnderChild, { type: 'dynamic' });
-    await writeAt(differsUnderChild, patternBytes(10, 9), 1000); // only where the child holds its own sectors
+    await writeIntoDisk(differsUnderChild, patternBytes(10, 9), 1000); // only where the child holds its own sectors
     const differsVisibly = nextPath('differs-visibly.vhd');
     await convert(parent, differsVisibly, { type: 'dynamic' });
-    await writeAt(differsVisibly, patternBytes(10, 9), 2 * 512 * KiB + 7);
+    await writeIntoDisk(differsVisibly, patternBytes(10, 9), 2 * 512 * KiB + 7);
 
-    const forced = await failure(setParent(child, differsVisibly, { force: true }));
+    const forced = await expectVhdIoError(setParent(child, differsVisibly, { force: true }));
     expect(forced.code).toBe('PARENT_MISMATCH');
     expect(forced.message).toContain(String(2 * 512 * KiB + 7));
     await setParent(child, differsUnderChild, { force: true });
     const header = (await readImageMetadata(child)).header!;
     expect(Buffer.from(header.parentUniqueId).equals(Buffer.from(await footerUniqueId(differsUnderChild)))).toBe(true);
-    expect(firstDifference(await readWhole(child), model.view(top))).toBe(-1);
+    expect(firstDifference(await readWholeDisk(child), model.view(top))).toBe(-1);
   });
 
   it('refuses to make a loop', async () => {
     const { child } = await family('dynamic');
     const grandchild = nextPath('grandchild.vhd');
     await createDifferencingDisk(grandchild, child);
-    expect((await failure(setParent(child, grandchild, { force: true }))).code).toBe('CHAIN_LOOP');
-    expect((await failure(setParent(child, child, { force: true }))).code).toBe('CHAIN_LOOP');
+    expect((await expectVhdIoError(setParent(child, grandchild, { force: true }))).code).toBe('CHAIN_LOOP');
+    expect((await expectVhdIoError(setParent(child, child, { force: true }))).code).toBe('CHAIN_LOOP');
   });
 });
 
@@ -224,7 +195,7 @@ describe('convert', { timeout: 30_000 }, () => {
     const { child, model, top } = await family('differencing', 4 * MiB);
     await scribble(child, model, top);
     const zeros = new Uint8Array(512 * KiB);
-    await writeAt(child, zeros, 3 * 512 * KiB); // a whole block of zeros: skipped in the dynamic copy
+    await writeIntoDisk(child, zeros, 3 * 512 * KiB); // a whole block of zeros: skipped in the dynamic copy
     model.write(top, 3 * 512 * KiB, zeros);
     const expected = model.view(top);
     const dynamic = nextPath('flat-dynamic.vhd');
@@ -233,8 +204,8 @@ describe('convert', { timeout: 30_000 }, () => {
     const madeFixed = await convert(child, fixed, { type: 'fixed' });
     expect(madeDynamic).toMatchObject({ path: dynamic, diskType: 'dynamic', virtualSize: 4 * MiB, blockSize: 512 * KiB, fileSize: (await stat(dynamic)).size });
     expect(madeFixed).toMatchObject({ path: fixed, diskType: 'fixed', virtualSize: 4 * MiB, fileSize: 4 * MiB + 512 });
-    expect(firstDifference(await readWhole(dynamic), expected)).toBe(-1);
-    expect(firstDifference(await readWhole(fixed), expected)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(dynamic), expected)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(fixed), expected)).toBe(-1);
     expect(firstDifference((await readFile(fixed)).subarray(0, 4 * MiB), expected)).toBe(-1);
     const nonZeroBlocks = [...Array(8).keys()].filter((block) => expected.subarray(block * 512 * KiB, (block + 1) * 512 * KiB).some((byte) => byte !== 0));
     const disk = await openDisk(dynamic);
@@ -255,7 +226,7 @@ describe('convert', { timeout: 30_000 }, () => {
     const existing = nextPath('existing.vhd');
     await createFixedDisk(existing, 1 * MiB);
     const hash = await sha256File(existing);
-    expect((await failure(convert(child, existing, { type: 'dynamic' }))).code).toBe('ALREADY_EXISTS');
+    expect((await expectVhdIoError(convert(child, existing, { type: 'dynamic' }))).code).toBe('ALREADY_EXISTS');
     expect(await sha256File(existing)).toBe(hash);
     expect((await readdir(folder.path)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { interop, run, sha256File, tempDir } from '@vhdkit/test-support';
 import { VhdIoError, createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk } from '../src/index.js';
 import { KiB, MiB, SECTOR, bitIsSet, patternBytes, rawBitmap, rawLayout } from './helpers/chain-images.js';
 import { ChainModel, firstDifference } from './helpers/chain-model.js';
+import { readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const qemu = interop('qemu-img');
 
@@ -18,33 +19,13 @@ afterAll(async () => {
 });
 const nextPath = (name: string) => join(folder.path, `${counter++}-${name}`);
 
-async function readWhole(path: string, options: { parentPath?: string } = {}): Promise<Uint8Array> {
-  const disk = await openDisk(path, options);
-  try {
-    const bytes = new Uint8Array(disk.virtualSize);
-    await disk.read(bytes, 0);
-    return bytes;
-  } finally {
-    await disk.close();
-  }
-}
-
-async function writeAt(path: string, bytes: Uint8Array, offset: number): Promise<void> {
-  const disk = await openDisk(path, { writable: true });
-  try {
-    await disk.write(bytes, offset);
-  } finally {
-    await disk.close();
-  }
-}
-
 describe('writing a dynamic disk', { timeout: 30_000 }, () => {
   it('allocates a block at the end with 4 KiB-aligned data, zeros around the write and bits for exactly the sectors written', async () => {
     const path = nextPath('dynamic.vhd');
     await createDynamicDisk(path, 3 * MiB, { blockSize: 512 * KiB });
     const before = await rawLayout(path);
     const data = patternBytes(1000, 1);
-    await writeAt(path, data, 512 * KiB + 700);
+    await writeIntoDisk(path, data, 512 * KiB + 700);
 
     const layout = await rawLayout(path);
     expect(layout.bat.filter((entry) => entry !== 0xffffffff)).toHaveLength(1);
@@ -66,7 +47,7 @@ describe('writing a dynamic disk', { timeout: 30_000 }, () => {
 
     const expected = new Uint8Array(3 * MiB);
     expected.set(data, 512 * KiB + 700);
-    expect(firstDifference(await readWhole(path), expected)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(path), expected)).toBe(-1);
   });
 
   it('writes across block boundaries with partial sectors at both ends, and in place in allocated blocks', async () => {
@@ -76,9 +57,9 @@ describe('writing a dynamic disk', { timeout: 30_000 }, () => {
     const writes: [number, number][] = [[512 * KiB - 300, 1 * MiB + 601], [100, 50], [512 * KiB - 10, 20], [3 * MiB + 1, 1 * MiB - 1]];
     for (const [index, [offset, length]] of writes.entries()) {
       const bytes = patternBytes(length, 10 + index);
-      await writeAt(path, bytes, offset);
+      await writeIntoDisk(path, bytes, offset);
       model.write(0, offset, bytes);
-      expect(firstDifference(await readWhole(path), model.view(0))).toBe(-1);
+      expect(firstDifference(await readWholeDisk(path), model.view(0))).toBe(-1);
     }
     const layout = await rawLayout(path);
     expect(layout.bat.flatMap((entry, block) => (entry === 0xffffffff ? [] : [block]))).toEqual([0, 1, 2, 3, 6, 7]);
@@ -104,13 +85,13 @@ describe('writing a differencing child', { timeout: 30_000 }, () => {
     const child = `${dir}-child.vhd`;
     await createDynamicDisk(parent, 3 * MiB, { blockSize: 512 * KiB });
     const parentBytes = patternBytes(3 * MiB, 2);
-    await writeAt(parent, parentBytes, 0);
+    await writeIntoDisk(parent, parentBytes, 0);
     await createDifferencingDisk(child, parent);
     const parentHash = await sha256File(parent);
     const parentTimes = await stat(parent);
 
     const data = patternBytes(10, 3);
-    await writeAt(child, data, 2 * 512 * KiB + 1000);
+    await writeIntoDisk(child, data, 2 * 512 * KiB + 1000);
 
     const layout = await rawLayout(child);
     const bitmap = await rawBitmap(child, layout, 2);
@@ -125,7 +106,7 @@ describe('writing a differencing child', { timeout: 30_000 }, () => {
 
     const expected = parentBytes.slice();
     expected.set(data, 2 * 512 * KiB + 1000);
-    expect(firstDifference(await readWhole(child), expected)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(child), expected)).toBe(-1);
     expect(await sha256File(parent)).toBe(parentHash);
     expect((await stat(parent)).mtimeMs).toBe(parentTimes.mtimeMs);
   });
@@ -161,13 +142,13 @@ describe('writing a fixed disk', { timeout: 30_000 }, () => {
     await createFixedDisk(path, 2 * MiB);
     const size = (await stat(path)).size;
     const data = patternBytes(3000, 4);
-    await writeAt(path, data, 777);
+    await writeIntoDisk(path, data, 777);
     const file = await readFile(path);
     expect(file.length).toBe(size);
     expect(Buffer.from(file.subarray(777, 3777)).equals(Buffer.from(data))).toBe(true);
     const expected = new Uint8Array(2 * MiB);
     expected.set(data, 777);
-    expect(firstDifference(await readWhole(path), expected)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(path), expected)).toBe(-1);
   });
 });
 
@@ -178,7 +159,7 @@ describe.skipIf(!qemu.available)('QEMU reads what we write', { timeout: 30_000 }
     const model = new ChainModel(5 * MiB, 1);
     for (const [index, [offset, length]] of [[3, 5000], [2 * MiB - 1, 2], [4 * MiB + 511, 1 * MiB - 511], [1 * MiB, 1]].entries()) {
       const bytes = patternBytes(length, 40 + index);
-      await writeAt(path, bytes, offset);
+      await writeIntoDisk(path, bytes, offset);
       model.write(0, offset, bytes);
     }
     const raw = `${path}.raw`;

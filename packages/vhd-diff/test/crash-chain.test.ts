@@ -9,6 +9,7 @@ import { check, createDifferencingDisk, createDynamicDisk, merge, openDisk } fro
 import type { CrashTask, CrashWrite } from './helpers/chain-crash-worker.js';
 import { KiB, MiB, patternBytes, sorted } from './helpers/chain-images.js';
 import { ChainModel, firstDifference } from './helpers/chain-model.js';
+import { readWholeDisk } from './helpers/disk-io.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const distIndex = resolve(here, '../dist/index.js');
@@ -82,17 +83,6 @@ function killPoints(total: number, count: number): number[] {
   const points = new Set<number>();
   while (points.size < count) points.add(1 + Math.floor(Math.random() * total));
   return sorted([...points]);
-}
-
-async function readAll(path: string): Promise<Uint8Array> {
-  const disk = await openDisk(path);
-  try {
-    const bytes = new Uint8Array(disk.virtualSize);
-    await disk.read(bytes, 0);
-    return bytes;
-  } finally {
-    await disk.close();
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -176,7 +166,7 @@ describe('SIGKILL at any point', () => {
     const parentHash = await sha256File(join(pristine, 'parent.vhd'));
     const countDir = await restore(pristine, 'write-count');
     const { ops } = await runWorker({ kind: 'write', path: join(countDir, 'child.vhd'), writes: WRITES, killAfterOps: 0 });
-    expect(firstDifference(await readAll(join(countDir, 'child.vhd')), states.at(-1)!)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(join(countDir, 'child.vhd')), states.at(-1)!)).toBe(-1);
     expect(ops).toBeGreaterThanOrEqual(KILL_POINTS);
 
     const stepsSeen = new Set<number>();
@@ -188,7 +178,7 @@ describe('SIGKILL at any point', () => {
       const report = await check(child);
       expect(errorsOf(report), `check after kill at ${point}`).toEqual([]);
       for (const issue of report.issues) infoSeen.add(issue.code);
-      const step = matchingStep(await readAll(child), states);
+      const step = matchingStep(await readWholeDisk(child), states);
       expect(step, `content after kill at ${point}`).toBeGreaterThanOrEqual(0);
       stepsSeen.add(step);
       expect(await sha256File(join(dir, 'parent.vhd'))).toBe(parentHash);
@@ -197,7 +187,7 @@ describe('SIGKILL at any point', () => {
       const disk = await openDisk(child, { writable: true });
       for (const write of WRITES) await disk.write(patternBytes(write.length, write.seed), write.offset);
       await disk.close();
-      expect(firstDifference(await readAll(child), states.at(-1)!), `rewrite after kill at ${point}`).toBe(-1);
+      expect(firstDifference(await readWholeDisk(child), states.at(-1)!), `rewrite after kill at ${point}`).toBe(-1);
       expect(errorsOf(await check(child))).toEqual([]);
     });
     // The kills landed all over the run: several intermediate states, and inside a block allocation.
@@ -220,7 +210,7 @@ describe('SIGKILL at any point', () => {
     const { ops } = await runWorker({ kind: 'merge', childPath: join(referenceDir, 'child.vhd'), killAfterOps: 0 });
     expect(ops).toBeGreaterThanOrEqual(KILL_POINTS);
     const reference = await readFile(join(referenceDir, 'parent.vhd'));
-    expect(firstDifference(await readAll(join(referenceDir, 'parent.vhd')), expected)).toBe(-1);
+    expect(firstDifference(await readWholeDisk(join(referenceDir, 'parent.vhd')), expected)).toBe(-1);
 
     await forEachConcurrently(killPoints(ops, KILL_POINTS), async (point) => {
       const dir = await restore(pristine, `merge-kill-${point}`);
@@ -234,7 +224,7 @@ describe('SIGKILL at any point', () => {
       await merge(join(dir, 'child.vhd'));
       const merged = await readFile(parent);
       expect(firstDifference(merged, reference), `parent file after resuming from ${point}`).toBe(-1);
-      expect(firstDifference(await readAll(parent), expected)).toBe(-1);
+      expect(firstDifference(await readWholeDisk(parent), expected)).toBe(-1);
     });
   }, 120_000);
 });

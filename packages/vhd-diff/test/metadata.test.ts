@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VhdFormatError, encodeDynamicHeader, encodeFooter, decodeDynamicHeader, decodeFooter } from '@vhdkit/vhd-format';
 import { sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
-import { VhdIoError, createDifferencingDisk, createDynamicDisk, createFixedDisk, readImageMetadata } from '../src/index.js';
+import { createDifferencingDisk, createDynamicDisk, createFixedDisk, readImageMetadata } from '../src/index.js';
 import { readBytes } from './create-support.js';
+import { expectVhdIoError } from './helpers/disk-io.js';
 
 const MiB = 1024 * 1024;
 const shared = sharedFixtures();
@@ -14,15 +15,6 @@ const shared = sharedFixtures();
 function idText(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-async function failure(promise: Promise<unknown>): Promise<VhdIoError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(VhdIoError);
-  return error as VhdIoError;
 }
 
 let folder: { path: string; cleanup: () => Promise<void> };
@@ -83,7 +75,7 @@ describe.skipIf(!shared.available)('readImageMetadata on real images', () => {
     expect(codes.filter((code) => code === 'BAD_CHECKSUM').length).toBeGreaterThanOrEqual(2);
     expect(lenient.problems.every((problem) => problem.message.length > 0)).toBe(true);
 
-    const error = await failure(readImageMetadata(path, { strict: true }));
+    const error = await expectVhdIoError(readImageMetadata(path, { strict: true }));
     expect(error.code).toBe('NOT_A_VHD');
     expect(error.cause).toBeInstanceOf(VhdFormatError);
     expect((error.cause as VhdFormatError).code).toBe('BAD_CHECKSUM');
@@ -105,7 +97,7 @@ describe('readImageMetadata: damage and non-VHDs', () => {
   it('a file that is not a VHD: NOT_A_VHD, the format error as cause, a message that says so', async () => {
     const path = join(folder.path, 'text.vhd');
     await writeFile(path, 'hello '.repeat(1000));
-    const error = await failure(readImageMetadata(path));
+    const error = await expectVhdIoError(readImageMetadata(path));
     expect(error.code).toBe('NOT_A_VHD');
     expect(error.path).toBe(path);
     expect(error.cause).toBeInstanceOf(VhdFormatError);
@@ -116,18 +108,18 @@ describe('readImageMetadata: damage and non-VHDs', () => {
   it('a file shorter than a footer: NOT_A_VHD', async () => {
     const path = join(folder.path, 'tiny.vhd');
     await writeFile(path, new Uint8Array(100));
-    const error = await failure(readImageMetadata(path));
+    const error = await expectVhdIoError(readImageMetadata(path));
     expect(error.code).toBe('NOT_A_VHD');
     expect(error.message).toMatch(/shorter than a VHD footer/);
   });
 
   it('a folder: NOT_A_VHD', async () => {
-    const error = await failure(readImageMetadata(folder.path));
+    const error = await expectVhdIoError(readImageMetadata(folder.path));
     expect(error.code).toBe('NOT_A_VHD');
   });
 
   it('a missing file: IO with the Node error as cause (errno kept)', async () => {
-    const error = await failure(readImageMetadata(join(folder.path, 'missing.vhd')));
+    const error = await expectVhdIoError(readImageMetadata(join(folder.path, 'missing.vhd')));
     expect(error.code).toBe('IO');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
@@ -155,7 +147,7 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     expect(metadata.problems).toHaveLength(1);
     expect(metadata.problems[0]).toMatchObject({ severity: 'error', offset: bytes.length - 512 });
     expect(metadata.problems[0]!.message).toMatch(/copy at offset 0/);
-    expect((await failure(readImageMetadata(path, { strict: true }))).code).toBe('NOT_A_VHD');
+    expect((await expectVhdIoError(readImageMetadata(path, { strict: true }))).code).toBe('NOT_A_VHD');
   });
 
   it('a trailing footer with a bad checksum but an intact copy: the copy is used', async () => {
@@ -174,7 +166,7 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     const path = await withPatchedHeader('huge-bat.vhd', (header) => {
       header.maxTableEntries = 0xfffffff0; // a 16 GiB table, in a 4 KiB file
     });
-    const error = await failure(readImageMetadata(path));
+    const error = await expectVhdIoError(readImageMetadata(path));
     expect(error.code).toBe('CORRUPT');
     expect(error.message).toMatch(/does not fit/);
     // Without the BAT the header itself is still readable.
@@ -187,7 +179,7 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     });
     const metadata = await readImageMetadata(path);
     expect(metadata.problems.map((problem) => problem.code)).toEqual(['TABLE_OUT_OF_RANGE']);
-    expect((await failure(readImageMetadata(path, { strict: true }))).code).toBe('CORRUPT');
+    expect((await expectVhdIoError(readImageMetadata(path, { strict: true }))).code).toBe('CORRUPT');
   });
 
   it('a parent locator pointing outside the file: recorded (lenient) or CORRUPT (strict)', async () => {
@@ -203,7 +195,7 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     const metadata = await readImageMetadata(join(dir, 'c.vhd'));
     expect(metadata.parentLocatorPaths.map((locator) => locator.platformCode)).toEqual(['W2ku']);
     expect(metadata.problems.map((problem) => problem.code)).toEqual(['BAD_LOCATOR']);
-    expect((await failure(readImageMetadata(join(dir, 'c.vhd'), { strict: true }))).code).toBe('CORRUPT');
+    expect((await expectVhdIoError(readImageMetadata(join(dir, 'c.vhd'), { strict: true }))).code).toBe('CORRUPT');
   });
 
   it('a header placed outside the file: CORRUPT', async () => {
@@ -216,7 +208,7 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     bytes.set(encoded, 0);
     bytes.set(encoded, bytes.length - 512);
     await writeFile(path, bytes);
-    const error = await failure(readImageMetadata(path));
+    const error = await expectVhdIoError(readImageMetadata(path));
     expect(error.code).toBe('CORRUPT');
     expect(error.message).toMatch(/outside/);
   });

@@ -6,6 +6,7 @@ import { interop, run, tempDir } from '@vhdkit/test-support';
 import { convert, createDifferencingDisk, createDynamicDisk, createFixedDisk, merge, openDisk } from '../src/index.js';
 import { KiB, MiB, patternBytes } from './helpers/chain-images.js';
 import { ChainModel, firstDifference } from './helpers/chain-model.js';
+import { readWholeDisk } from './helpers/disk-io.js';
 
 const qemu = interop('qemu-img');
 
@@ -32,17 +33,6 @@ const scenario = fc.record({
 
 /** Parents change under their children here on purpose, so their recorded timestamps go stale. */
 const LENIENT = { timestampMismatch: 'accept' } as const;
-
-async function readLayer(path: string): Promise<Uint8Array> {
-  const disk = await openDisk(path, LENIENT);
-  try {
-    const bytes = new Uint8Array(disk.virtualSize);
-    await disk.read(bytes, 0);
-    return bytes;
-  } finally {
-    await disk.close();
-  }
-}
 
 function describeMismatch(model: ChainModel, layer: number, offset: number): string {
   return `layer ${layer} differs at byte ${offset} (sector ${Math.floor(offset / 512)}, owned by layers ${model.owners(Math.floor(offset / 512)).join(',') || 'none'})`;
@@ -89,7 +79,7 @@ describe('a chain behaves like its model', () => {
               const created = await convert(paths[top]!, destination, { type: 'dynamic', ...LENIENT });
               expect(created.diskType).toBe('dynamic');
               const expected = model.view(top);
-              const flat = await readLayer(destination);
+              const flat = await readWholeDisk(destination, LENIENT);
               expect(firstDifference(flat, expected), 'converted image').toBe(-1);
               if (qemu.available) {
                 const raw = `${destination}.raw`;
@@ -99,7 +89,7 @@ describe('a chain behaves like its model', () => {
               }
             }
             for (let layer = 0; layer < paths.length; layer++) {
-              const difference = firstDifference(await readLayer(paths[layer]!), model.view(layer));
+              const difference = firstDifference(await readWholeDisk(paths[layer]!, LENIENT), model.view(layer));
               expect(difference, describeMismatch(model, layer, difference)).toBe(-1);
             }
           }

@@ -1,0 +1,35 @@
+import { expect } from 'vitest';
+import { VhdIoError, openDisk } from '../../src/index.js';
+import type { OpenDiskOptions } from '../../src/index.js';
+
+/** The whole virtual disk of the chain at `path`, read through our API. */
+export async function readWholeDisk(path: string, options: OpenDiskOptions = {}): Promise<Uint8Array> {
+  const disk = await openDisk(path, options);
+  try {
+    const bytes = new Uint8Array(disk.virtualSize);
+    await disk.read(bytes, 0);
+    return bytes;
+  } finally {
+    await disk.close();
+  }
+}
+
+/** Opens the image writable, writes `bytes` at a virtual offset, and closes it (which fsyncs). */
+export async function writeIntoDisk(path: string, bytes: Uint8Array, offset: number): Promise<void> {
+  const disk = await openDisk(path, { writable: true });
+  try {
+    await disk.write(bytes, offset);
+  } finally {
+    await disk.close();
+  }
+}
+
+/** Awaits a promise that must reject with a VhdIoError, and returns that error for further assertions. */
+export async function expectVhdIoError(promise: Promise<unknown>): Promise<VhdIoError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(VhdIoError);
+  return error as VhdIoError;
+}
