@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import { SECTOR_SIZE } from '@vhdkit/vhd-format';
+import { SECTOR_SIZE, SectorBitmap } from '@vhdkit/vhd-format';
 import type { DiskTypeName } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
-import { readFully } from './file-io.js';
+import { readFully, readGatheredFully } from './file-io.js';
 import type { ImageFile } from './image-file.js';
 import { BlockWriter } from './block-writer.js';
 import { nodeReadStream, webReadStream } from './streams.js';
@@ -20,6 +20,8 @@ export class ChainDisk implements VhdDisk {
   private readonly writer: BlockWriter | undefined;
   /** Writes run one at a time: block allocation moves the end of the file. */
   private writeQueue: Promise<void> = Promise.resolve();
+  /** Blocks of a read-only file whose bitmap came in with their data (readBlockWithBitmap): cached since. */
+  private readonly bitmapsLoaded = new Set<number>();
 
   constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[]) {
     this.file = file;
@@ -121,7 +123,8 @@ export class ChainDisk implements VhdDisk {
     const { blockSize } = file.geometry!;
     const firstBlock = Math.floor(virtualOffset / blockSize);
     const lastBlock = Math.floor((virtualOffset + target.length - 1) / blockSize);
-    if (lastBlock > firstBlock) await file.prefetchBlockStates(firstBlock, lastBlock);
+    // Read-only files load each bitmap together with its block's data instead (readBlockWithBitmap).
+    if (lastBlock > firstBlock && file.writable) await file.prefetchBlockStates(firstBlock, lastBlock);
     let done = 0;
     while (done < target.length) {
       const position = virtualOffset + done;
@@ -144,6 +147,10 @@ export class ChainDisk implements VhdDisk {
 
   private async fillFromBlock(target: Uint8Array, blockIndex: number, inBlock: number, dataOffset: number): Promise<void> {
     const file = this.file;
+    if (!file.writable && inBlock === 0 && !this.bitmapsLoaded.has(blockIndex)) {
+      await this.readBlockWithBitmap(target, blockIndex, dataOffset);
+      return;
+    }
     const state = await file.blockState(blockIndex);
     const blockStart = blockIndex * file.geometry!.blockSize;
     if (state.full) {
@@ -167,6 +174,42 @@ export class ChainDisk implements VhdDisk {
     }
   }
 
+  /**
+   * First read of a block (from its start) in a read-only file: the bitmap sits just before the data, so one
+   * preadv brings both, then the sectors the bitmap leaves clear are replaced from below. Saves a serial
+   * bitmap read per block on a sequential pass. (Writable files keep the cache path: the writer owns their bitmaps.)
+   */
+  private async readBlockWithBitmap(target: Uint8Array, blockIndex: number, dataOffset: number): Promise<void> {
+    const file = this.file;
+    const { bitmapByteSize, sectorsPerBlock, blockSize } = file.geometry!;
+    const bitmapBytes = new Uint8Array(bitmapByteSize);
+    await withIo(this.path, () => readGatheredFully(file.handle, [bitmapBytes, target], dataOffset - bitmapByteSize));
+    file.rememberBitmap(blockIndex, new SectorBitmap(bitmapBytes, sectorsPerBlock));
+    this.bitmapsLoaded.add(blockIndex);
+    const state = await file.blockState(blockIndex);
+    if (state.full) return;
+    const blockStart = blockIndex * blockSize;
+    if (state.empty) {
+      await this.readBelow(target, blockStart);
+      return;
+    }
+    for (const run of state.bitmap.runs(0, Math.ceil(target.length / SECTOR_SIZE))) {
+      if (run.set) continue;
+      const from = run.start * SECTOR_SIZE;
+      const to = Math.min((run.start + run.count) * SECTOR_SIZE, target.length);
+      if (to > from) await this.readBelow(target.subarray(from, to), blockStart + from);
+    }
+  }
+
+  /**
+   * End of the stretch from `virtualOffset` (at most to `limit`) that no layer holds, so it reads as zeros;
+   * `virtualOffset` itself when some layer holds it. Block-granular and conservative: an allocated block
+   * counts as held whatever its bitmap says.
+   */
+  unheldEnd(virtualOffset: number, limit: number): number {
+    return unheldEndFrom(this, virtualOffset, limit);
+  }
+
   /** Virtual ranges this file holds: the whole disk for fixed, allocated blocks otherwise. */
   private ownRanges(): ByteRange[] {
     if (this.file.diskType === 'fixed') return this.virtualSize > 0 ? [{ offset: 0, length: this.virtualSize }] : [];
@@ -180,6 +223,24 @@ export class ChainDisk implements VhdDisk {
     }
     return ranges;
   }
+}
+
+/** ChainDisk.unheldEnd, walking down from `top`. */
+function unheldEndFrom(top: ChainDisk, virtualOffset: number, limit: number): number {
+  let end = limit;
+  for (let layer: ChainDisk | undefined = top; layer; layer = layer.parent) {
+    if (virtualOffset >= layer.virtualSize) return end; // zeros past a layer's end; nothing below is read
+    end = Math.min(end, layer.virtualSize);
+    const { file } = layer;
+    if (file.diskType === 'fixed') return virtualOffset;
+    const { blockSize } = file.geometry!;
+    let blockIndex = Math.floor(virtualOffset / blockSize);
+    if (file.isAllocated(blockIndex)) return virtualOffset;
+    while ((blockIndex + 1) * blockSize < end && !file.isAllocated(blockIndex + 1)) blockIndex++;
+    end = Math.min(end, (blockIndex + 1) * blockSize);
+    if (file.diskType !== 'differencing') return end; // a dynamic disk's unallocated blocks are zeros
+  }
+  return end; // a differencing disk without a parent reads zeros below (readBelow)
 }
 
 function checkOffset(virtualOffset: number, path: string): void {

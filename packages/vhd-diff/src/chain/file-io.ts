@@ -15,6 +15,32 @@ export async function readFully(handle: FileHandle, target: Uint8Array, position
   return done;
 }
 
+/**
+ * Fills `parts` in order from consecutive file bytes at `position` (one preadv when nothing is short), looping
+ * over short reads; bytes past the end of the file read as zeros, as in readFully.
+ */
+export async function readGatheredFully(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
+  let remaining = parts.filter((part) => part.length > 0);
+  while (remaining.length > 0) {
+    let { bytesRead } = await handle.readv(remaining, position);
+    if (bytesRead === 0) {
+      for (const part of remaining) part.fill(0);
+      return;
+    }
+    position += bytesRead;
+    const rest: Uint8Array[] = [];
+    for (const part of remaining) {
+      if (bytesRead >= part.length) {
+        bytesRead -= part.length;
+        continue;
+      }
+      rest.push(part.subarray(bytesRead));
+      bytesRead = 0;
+    }
+    remaining = rest;
+  }
+}
+
 /** Writes all of `source` at `position` (fs may write less than asked in one call). */
 export async function writeFully(handle: FileHandle, source: Uint8Array, position: number): Promise<void> {
   let done = 0;

@@ -26,29 +26,41 @@ export function streamRange(disk: ChainDisk, options: { start?: number; end?: nu
   return { start, end: Math.max(start, Math.min(endInclusive + 1, disk.virtualSize)) };
 }
 
+/** A chunk to come: a read in flight, or a stretch no layer holds (allocated zeroed when its turn comes). */
+type PendingChunk = { read: Promise<Uint8Array> } | { zeroBytes: number };
+
 /**
- * Yields fresh chunks (consumers may keep them), aligned to chunk boundaries after the first. Up to
- * READ_AHEAD_CHUNKS reads are in flight, so the thread pool copies the next chunk while this one is consumed.
+ * Yields fresh chunks (consumers may keep them; nothing handed out is written again), aligned to chunk
+ * boundaries after the first. Up to READ_AHEAD_CHUNKS reads are in flight, so the thread pool copies the
+ * next chunk while this one is consumed; a chunk no layer holds is a zeroed buffer, without any read.
+ * (Zero chunks stay chunk-sized: larger ones would come untouched from mmap, but a consumer that reads
+ * them makes them resident, and memory must stay flat whatever the consumer does.)
  */
 async function* chunks(disk: ChainDisk, range: StreamRange): AsyncGenerator<Uint8Array> {
-  const pending: Promise<Uint8Array>[] = [];
+  const pending: PendingChunk[] = [];
   let position = range.start;
-  const readNext = (): void => {
+  const planNext = (): void => {
     const alignedNext = (Math.floor(position / STREAM_CHUNK_BYTES) + 1) * STREAM_CHUNK_BYTES;
-    const length = Math.min(alignedNext, range.end) - position;
-    const chunk = Buffer.allocUnsafe(length);
-    const read = disk.fill(chunk, position).then(() => chunk);
-    read.catch(() => undefined); // observed when its turn comes; never an unhandled rejection meanwhile
-    pending.push(read);
-    position += length;
+    const end = Math.min(alignedNext, range.end);
+    const length = end - position;
+    if (disk.unheldEnd(position, end) === end) {
+      pending.push({ zeroBytes: length });
+    } else {
+      const chunk = Buffer.allocUnsafe(length);
+      const read = disk.fill(chunk, position).then(() => chunk);
+      read.catch(() => undefined); // observed when its turn comes; never an unhandled rejection meanwhile
+      pending.push({ read });
+    }
+    position = end;
   };
   try {
     while (position < range.end || pending.length > 0) {
-      while (position < range.end && pending.length < READ_AHEAD_CHUNKS) readNext();
-      yield await pending.shift()!;
+      while (position < range.end && pending.length < READ_AHEAD_CHUNKS) planNext();
+      const next = pending.shift()!;
+      yield 'read' in next ? await next.read : Buffer.alloc(next.zeroBytes);
     }
   } finally {
-    await Promise.allSettled(pending);
+    await Promise.allSettled(pending.map((next) => ('read' in next ? next.read : undefined)));
   }
 }
 
