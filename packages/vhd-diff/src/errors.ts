@@ -19,20 +19,33 @@ export type VhdIoErrorCode =
   | 'OUT_OF_RANGE'
   | 'CORRUPT';
 
+/**
+ * The facts an English message quotes, for callers that word failures themselves (vpc-api localizes them).
+ * `reason` tells apart the failures that share a code (e.g. 'not-differencing' among the UNSUPPORTED ones).
+ */
+export interface VhdIoErrorParams {
+  readonly reason: string;
+  readonly [fact: string]: string | number;
+}
+
 export interface VhdIoErrorOptions {
   path?: string;
   cause?: unknown;
+  params?: VhdIoErrorParams;
 }
 
 export class VhdIoError extends Error {
   readonly code: VhdIoErrorCode;
   readonly path?: string;
+  /** Present where the thrower recorded them; the message stays the English rendering. */
+  readonly params?: VhdIoErrorParams;
 
   constructor(code: VhdIoErrorCode, message: string, options: VhdIoErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VhdIoError';
     this.code = code;
     if (options.path !== undefined) this.path = options.path;
+    if (options.params !== undefined) this.params = options.params;
   }
 }
 

@@ -1,4 +1,4 @@
-export { VhdIoError, type VhdIoErrorCode, type VhdIoErrorOptions } from './errors.js';
+export { VhdIoError, type VhdIoErrorCode, type VhdIoErrorOptions, type VhdIoErrorParams } from './errors.js';
 export { readImageMetadata, type ImageMetadata, type ReadMetadataOptions } from './metadata.js';
 export { windowsAbsolutePath, windowsRelativePath } from './paths.js';
 export type { CreateOptions, CreatedDisk, WriteProgress } from './create/types.js';

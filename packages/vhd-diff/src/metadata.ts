@@ -19,7 +19,7 @@ import {
   type FormatProblem,
   type Lenient,
 } from '@vhdkit/vhd-format';
-import { VhdIoError, isErrnoError, toVhdIoError } from './errors.js';
+import { VhdIoError, isErrnoError, toVhdIoError, type VhdIoErrorParams } from './errors.js';
 
 /** What a VHD file says about itself, read without changing the file (not even its access time where avoidable). */
 export interface ImageMetadata {
@@ -78,7 +78,10 @@ export async function readImageMetadata(path: string, options: ReadMetadataOptio
       throw toVhdIoError(error, 'reading the size of', absolutePath);
     });
     if (!stats.isFile()) {
-      throw new VhdIoError('NOT_A_VHD', `${absolutePath} is not a VHD: it is not a regular file`, { path: absolutePath });
+      throw new VhdIoError('NOT_A_VHD', `${absolutePath} is not a VHD: it is not a regular file`, {
+        path: absolutePath,
+        params: { reason: 'not-a-file', path: absolutePath },
+      });
     }
     const reader = new MetadataReader(handle, absolutePath, stats.size, options.strict ?? false);
     const footer = await reader.readFooter();
@@ -116,7 +119,7 @@ class MetadataReader {
   /** The trailing footer (512 or, from old Virtual PC, 511 bytes); the copy at 0 when the end is damaged. */
   async readFooter(): Promise<Footer> {
     if (this.fileSize < FOOTER_SIZE - 1) {
-      throw this.notAVhd(`the file is ${this.fileSize} bytes, shorter than a VHD footer`);
+      throw this.notAVhd(`the file is ${this.fileSize} bytes, shorter than a VHD footer`, undefined, { reason: 'too-short', fileSize: this.fileSize });
     }
     const tailLength = Math.min(FOOTER_SIZE, this.fileSize);
     const tail = await this.read(this.fileSize - tailLength, tailLength);
@@ -149,7 +152,7 @@ class MetadataReader {
       this.problems.push(...trailing.problems);
       return trailing.value;
     }
-    throw this.notAVhd(`no VHD footer at the end of the file: ${describe(trailingError)}`, trailingError);
+    throw this.notAVhd(`no VHD footer at the end of the file: ${describe(trailingError)}`, trailingError, { reason: 'no-footer' });
   }
 
   private decodeTrailingStrict(tail: Uint8Array): Footer {
@@ -162,7 +165,7 @@ class MetadataReader {
         firstError ??= error;
       }
     }
-    throw this.notAVhd(`bad footer at the end of the file: ${describe(firstError)}`, firstError);
+    throw this.notAVhd(`bad footer at the end of the file: ${describe(firstError)}`, firstError, { reason: 'bad-footer' });
   }
 
   /** The footer copy at offset 0 when it is intact and belongs to a dynamic or differencing image. */
@@ -195,7 +198,7 @@ class MetadataReader {
       this.problems.push(...header.problems.map((problem) => ({ ...problem, offset: headerOffset + problem.offset })));
       return header.value;
     } catch (error) {
-      throw this.notAVhd(`bad dynamic header at offset ${headerOffset}: ${describe(error)}`, error);
+      throw this.notAVhd(`bad dynamic header at offset ${headerOffset}: ${describe(error)}`, error, { reason: 'bad-header', offset: headerOffset });
     }
   }
 
@@ -246,9 +249,9 @@ class MetadataReader {
     this.problems.push({ code, offset, severity: 'error', message });
   }
 
-  private notAVhd(reason: string, cause?: unknown): VhdIoError {
+  private notAVhd(reason: string, cause: unknown, params: VhdIoErrorParams): VhdIoError {
     if (cause !== undefined && !(cause instanceof VhdFormatError)) return toVhdIoError(cause, 'reading', this.path);
-    return new VhdIoError('NOT_A_VHD', `${this.path} is not a valid VHD: ${reason}`, { path: this.path, cause });
+    return new VhdIoError('NOT_A_VHD', `${this.path} is not a valid VHD: ${reason}`, { path: this.path, cause, params: { ...params, path: this.path } });
   }
 
   private async read(offset: number, length: number): Promise<Uint8Array> {

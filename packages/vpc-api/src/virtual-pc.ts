@@ -91,7 +91,7 @@ export class VirtualPC {
    * other path, never against the working directory.
    */
   createDifferencingVirtualHardDisk(imagePath: string, parentPath: string, options: CreateTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
-    return this.#launch(options.signal, `Create differencing disk ${String(imagePath)}`, async (guard) => {
+    return this.#launch(options.signal, { kind: 'differencing', path: String(imagePath) }, async (guard) => {
       const pair = checkPathPair(imagePath, parentPath, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(pair.imagePath);
       await guard();
@@ -108,7 +108,7 @@ export class VirtualPC {
 
   /** A fixed image of `sizeBytes` (rounded up to whole sectors); sparse, so instant even at 2040 GiB. */
   createFixedVirtualHardDisk(path: string, sizeBytes: number, options: CreateTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
-    return this.#launch(options.signal, `Create fixed disk ${String(path)}`, async (guard) => {
+    return this.#launch(options.signal, { kind: 'fixed', path: String(path) }, async (guard) => {
       const imagePath = checkSinglePath(path, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(imagePath);
       const size = this.#checkSizeArgument(sizeBytes);
@@ -121,7 +121,7 @@ export class VirtualPC {
 
   /** A dynamic image of `sizeBytes` (rounded up to whole sectors) with `blockSize` (default 2 MiB). */
   createDynamicVirtualHardDisk(path: string, sizeBytes: number, options: CreateDynamicTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
-    return this.#launch(options.signal, `Create dynamic disk ${String(path)}`, async (guard) => {
+    return this.#launch(options.signal, { kind: 'dynamic', path: String(path) }, async (guard) => {
       const imagePath = checkSinglePath(path, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(imagePath);
       const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
@@ -152,13 +152,15 @@ export class VirtualPC {
    */
   #launch(
     signal: AbortSignal | undefined,
-    description: string,
+    operation: { kind: 'differencing' | 'fixed' | 'dynamic'; path: string },
     check: (guard: () => Promise<void>) => Promise<{ prepared: PreparedCreation; work: TaskWork<CreatedDisk> }>,
   ): Promise<VMTask<CreatedDisk>> {
     const lang = this.language;
+    const description = detail('en', DETAILS.operation, operation);
+    const failureDetail = detail(lang, DETAILS.operation, operation);
     const refuseIfStopped = (): void => {
       const name = this.#stopReason(signal);
-      if (name !== undefined) throw refusal(name, lang, description);
+      if (name !== undefined) throw refusal(name, lang, failureDetail);
     };
     const checked = new Promise<VMTask<CreatedDisk>>((resolve, reject) => {
       const run = async () => {
@@ -182,7 +184,7 @@ export class VirtualPC {
           await folders.removeAll();
           throw error;
         }
-        const task = VMTask.start(work, { description, lang, signal, onFailure: () => folders.removeAll() });
+        const task = VMTask.start(work, { description, failureDetail, lang, signal, onFailure: () => folders.removeAll() });
         this.#track(task);
         VMTask.resolveWithTask(task, resolve);
       };
@@ -208,15 +210,19 @@ export class VirtualPC {
   /** A VirtualPC reading Windows paths cannot touch files on a POSIX host (and vice versa): the path rules still apply. */
   #refuseForeignPathStyle(path: string): void {
     if (this.pathStyle !== defaultPathStyle()) {
-      throw refusal('ERROR_NOT_SUPPORTED', this.language, `${this.pathStyle} path ${path} on ${process.platform}`);
+      throw refusal('ERROR_NOT_SUPPORTED', this.language, detail(this.language, DETAILS.foreignPathStyle, { pathStyle: this.pathStyle, path, platform: process.platform }));
     }
   }
 
+  /**
+   * Microsoft documents E_INVALIDARG for CreateFixed/DynamicVirtualHardDisk when "the size parameter is less than
+   * or equal to 0"; a positive size under 3 MB is VM_E_IMAGE_SIZE_TOO_SMALL (#checkSize).
+   */
   #checkSizeArgument(sizeBytes: unknown): number {
-    if (typeof sizeBytes !== 'number' || !Number.isFinite(sizeBytes)) {
+    if (typeof sizeBytes !== 'number' || !Number.isFinite(sizeBytes) || sizeBytes <= 0) {
       throw refusal('E_INVALIDARG', this.language, detail(this.language, DETAILS.badSizeArgument, { value: String(sizeBytes) }));
     }
-    const size = sizeBytes <= 0 ? 0 : roundUpToSector(sizeBytes);
+    const size = roundUpToSector(sizeBytes);
     this.#checkSize(size, undefined);
     return size;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interop, sha256Bytes, sharedFixtures } from '@vhdkit/test-support';
-import { readImageMetadata } from '@vhdkit/vhd-diff';
+import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
 import { CLI_MAIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, expectUnchanged } from './helpers.js';
@@ -33,6 +33,31 @@ function pattern(length: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(length);
   for (let index = 0; index < length; index++) bytes[index] = (index * 31 + seed * 17 + (index >> 9)) & 0xff || 1;
   return bytes;
+}
+
+/** The detail after the catalogue message, in the given language. */
+function detailOf(run: ReturnType<typeof runVpc>, lang: 'en' | 'es'): string {
+  const line = failureLine(run)!;
+  const prefix = `${messageFor(line.name as 'E_INVALIDARG', lang)}: `;
+  expect(line.message.startsWith(prefix), line.message).toBe(true);
+  return line.message.slice(prefix.length);
+}
+
+/** `Label:   value` lines of the text output. */
+function textFields(stdout: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const match = /^([A-Z][A-Za-z ()/]+):\s+(.*)$/.exec(line);
+    if (match !== null) fields.set(match[1]!, match[2]!);
+  }
+  return fields;
+}
+
+const hex32 = (value: number): string => `0x${value.toString(16).padStart(8, '0')}`;
+
+/** The issue codes of `vpc check` text output, in order. */
+function issueCodes(stdout: string): (string | undefined)[] {
+  return stdout.split('\n').filter((line) => /^\S+ [A-Z_]+: /.test(line)).map((line) => line.split(' ')[1]);
 }
 
 describe('help, version and usage errors', { timeout: 30_000 }, () => {
@@ -80,6 +105,93 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
     expect(line.name).toBe('ERROR_ALREADY_EXISTS');
     expect(line.message.startsWith(messageFor('ERROR_ALREADY_EXISTS', 'es'))).toBe(true);
     expect(JSON.parse(run.stdout).message).toBe(line.message);
+  });
+
+  it('details from vhd-diff are Spanish too: a parent that is not a VHD, merge of a dynamic disk, a foreign parent, a write past the end', async () => {
+    const dir = await folder();
+    const junk = path.join(dir, 'junk.vhd');
+    await writeFile(junk, new Uint8Array(4096).fill(0x41));
+    const notVhd = runVpc(['--lang', 'es', 'create-diff', path.join(dir, 'c.vhd'), junk]);
+    expect(failureLine(notVhd)?.name).toBe('VM_E_INVALID_HD_FILE');
+    expect(detailOf(notVhd, 'es')).toBe(`${junk}: ${junk} no es un VHD válido: no hay pie VHD al final del archivo (la firma (cookie) no es la esperada)`);
+    expect(notVhd.stderr.split('\n')).toHaveLength(2); // no English "cause:" line
+    const notVhdEnglish = runVpc(['create-diff', path.join(dir, 'c.vhd'), junk], { env: { LANG: 'C' } });
+    expect(detailOf(notVhdEnglish, 'en')).toBe(`${junk}: ${junk} is not a valid VHD: no VHD footer at the end of the file: footer cookie is "AAAAAAAA", not "conectix"`);
+
+    const dynamic = await makeDynamic(path.join(dir, 'd.vhd'), 5 * MIB);
+    const mergeEs = runVpc(['merge', dynamic], { env: { LANG: 'es_MX.UTF-8' } });
+    expect(failureLine(mergeEs)).toMatchObject({ hresult: '0xA004067B', name: 'VM_E_WRONG_HD_IMAGE_TYPE' });
+    expect(detailOf(mergeEs, 'es')).toBe('solo una imagen de diferenciación se puede combinar con su primario; esta es dinámica');
+    const mergeEn = runVpc(['merge', dynamic]);
+    expect(failureLine(mergeEn)?.name).toBe('VM_E_WRONG_HD_IMAGE_TYPE');
+    expect(detailOf(mergeEn, 'en')).toBe('only a differencing image can be merged into its parent; this one is dynamic');
+
+    const child = path.join(dir, 'child.vhd');
+    expect(runVpc(['create-diff', '-q', child, dynamic]).status).toBe(0);
+    const other = await makeDynamic(path.join(dir, 'other.vhd'), 5 * MIB);
+    const otherId = uniqueIdToString((await readImageMetadata(other)).footer.uniqueId);
+    const dynamicId = uniqueIdToString((await readImageMetadata(dynamic)).footer.uniqueId);
+    const setParentEs = runVpc(['--lang', 'es', 'set-parent', child, other]);
+    expect(failureLine(setParentEs)?.name).toBe('VM_E_PARENT_CHILD_ID_MISMATCH');
+    expect(detailOf(setParentEs, 'es')).toBe(`${other} tiene el identificador único ${otherId}, pero el hijo espera ${dynamicId} (con --force se compara el contenido)`);
+    const setParentEn = runVpc(['set-parent', child, other]);
+    expect(detailOf(setParentEn, 'en')).toBe(`${other} has unique id ${otherId} but the child expects ${dynamicId} (use force to compare contents instead)`);
+
+    const writeEs = runVpc(['--lang', 'es', 'write', dynamic, '--offset', '5M'], { input: Buffer.from('hello') });
+    expect(failureLine(writeEs)?.name).toBe('E_INVALIDARG');
+    expect(detailOf(writeEs, 'es')).toBe(`la escritura de 5 bytes en ${5 * MIB} pasa del final del disco de ${5 * MIB} bytes`);
+    const writeEn = runVpc(['write', dynamic, '--offset', '5M'], { input: Buffer.from('hello') });
+    expect(detailOf(writeEn, 'en')).toBe(`write of 5 bytes at ${5 * MIB} passes the end of the ${5 * MIB}-byte disk`);
+  });
+
+  it.each([
+    ['unknown command', ['bogus'], "orden desconocida 'bogus'", "unknown command 'bogus'"],
+    ['missing argument', ['info'], "falta el argumento obligatorio 'path'", "missing required argument 'path'"],
+    ['unknown option', ['info', '--bogus', '/x.vhd'], "opción desconocida '--bogus'", "unknown option '--bogus'"],
+    ['missing required option', ['create', '/x.vhd'], "falta la opción obligatoria '--size <size>'", "required option '--size <size>' not specified"],
+    ['too many arguments', ['info', 'a', 'b'], "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2", "too many arguments for 'info'. Expected 1 argument but got 2."],
+  ])('usage error, %s: E_INVALIDARG with a Spanish detail', (_name, args, spanish, english) => {
+    const es = runVpc(['--lang', 'es', ...args]);
+    expect(es.status).toBe(1);
+    expect(failureLine(es)?.name).toBe('E_INVALIDARG');
+    expect(detailOf(es, 'es')).toBe(spanish);
+    const en = runVpc(args, { env: { LANG: 'en_US.UTF-8' } });
+    expect(detailOf(en, 'en')).toBe(english);
+  });
+
+  it('--lang accepts only en and es', () => {
+    const french = runVpc(['--lang', 'fr', 'info', '/x.vhd'], { env: { LANG: 'C' } });
+    expect(french.status).toBe(1);
+    expect(failureLine(french)?.name).toBe('E_INVALIDARG');
+    expect(detailOf(french, 'en')).toBe("option '--lang <language>' argument 'fr' is invalid. Allowed choices are en, es.");
+    const frenchUnderSpanishLocale = runVpc(['--json', '--lang=fr', 'info', '/x.vhd'], { env: { LANG: 'es_ES.UTF-8' } });
+    expect(detailOf(frenchUnderSpanishLocale, 'es')).toBe("el valor 'fr' de la opción '--lang <language>' no es válido; se admite: en, es");
+    expect(JSON.parse(frenchUnderSpanishLocale.stdout)).toMatchObject({ hresult: 0x80070057, name: 'E_INVALIDARG' });
+  });
+
+  it('vpc check reports its issues in Spanish', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 8 * MIB);
+    expect(runVpc(['--lang', 'es', 'check', image]).stdout).toBe(`${image}: sin problemas\n`);
+    const bytes = await readFile(image);
+    bytes[500] ^= 0xff; // the footer copy at offset 0 no longer equals the trailing footer
+    await writeFile(image, bytes);
+    const english = runVpc(['check', image], { env: { LANG: 'C' } });
+    expect(english.status).toBe(2);
+    expect(english.stdout).toContain('error FOOTER_COPY_MISMATCH: the footer copy at offset 0 differs from the footer at the end');
+    expect(english.stdout).toContain(`${image}: problems found`);
+    const spanish = runVpc(['check', image], { env: { LANG: 'es_ES.UTF-8' } });
+    expect(spanish.status).toBe(2);
+    // The same issues in the same order, each with a Spanish severity and text.
+    expect(issueCodes(spanish.stdout)).toEqual(issueCodes(english.stdout));
+    expect(issueCodes(spanish.stdout).length).toBeGreaterThan(0);
+    expect(spanish.stdout.split('\n').at(-2)).toBe(`${image}: se encontraron problemas`);
+    expect(spanish.stdout).toContain('error FOOTER_COPY_MISMATCH: la copia del pie en el desplazamiento 0 no coincide con el pie del final');
+    expect(spanish.stdout).not.toMatch(/differs|footer/);
+    const repaired = runVpc(['--lang', 'es', 'check', '--repair', image]);
+    expect(repaired.status).toBe(0);
+    expect(repaired.stdout).toContain('reparado FOOTER_COPY_MISMATCH: la copia del pie');
+    expect(repaired.stdout).toContain(`${image}: sin problemas`);
   });
 
   it('English otherwise', async () => {
@@ -133,8 +245,106 @@ describe('vpc info', { timeout: 30_000 }, () => {
     expect(new Date(info.timestamp as string).getTime()).toBeGreaterThan(Date.now() - 600_000);
     // The text form shows the same facts and the chain.
     const text = runVpc(['info', path.join(dir, 'child.vhd')]);
-    expect(text.stdout).toContain(`Chain:                ${path.join(dir, 'child.vhd')} -> ${parent} (dynamic)`);
-    expect(text.stdout).toContain('Locator "W2ru": .\\base.vhd');
+    expect(text.stdout).toContain(`Chain:                    ${path.join(dir, 'child.vhd')} -> ${parent} (dynamic)`);
+    expect(text.stdout).toContain(`Parent resolved to:       ${parent}`);
+    expect(text.stdout).toContain(`  "W2ru": "${'.\\\\base.vhd'}" (data offset ${child.header!.parentLocators[1]!.platformDataOffset}, length 20 bytes, space 65536 bytes)`);
+  });
+
+  it('text output shows every footer and header field of a dynamic image, with checksum validity', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 5 * MIB);
+    const metadata = await readImageMetadata(image);
+    const run = runVpc(['info', image]);
+    expect(run.status, run.stderr).toBe(0);
+    const fields = textFields(run.stdout);
+    expect(Object.fromEntries(fields)).toEqual({
+      'Path': image,
+      'Cookie': '"conectix"',
+      'Features': '0x00000002',
+      'Format version': '0x00010000',
+      'Data offset': '512',
+      'Timestamp': `${dateFromVhdTimestamp(metadata.footer.timestamp).toISOString()} (${metadata.footer.timestamp} VHD seconds)`,
+      'Creator application': '"vhdk"',
+      'Creator version': hex32(metadata.footer.creatorVersion),
+      'Creator host OS': JSON.stringify(metadata.footer.creatorHostOs),
+      'Original size': `${5 * MIB} bytes`,
+      'Current size': `${5 * MIB} bytes`,
+      'Geometry (C/H/S)': `${metadata.footer.geometry.cylinders}/${metadata.footer.geometry.heads}/${metadata.footer.geometry.sectorsPerTrack}`,
+      'Disk type': 'dynamic (3)',
+      'Checksum': `${hex32(metadata.footer.checksum)} (valid)`,
+      'Unique id': uniqueIdToString(metadata.footer.uniqueId),
+      'Saved state': '0',
+      'Header cookie': '"cxsparse"',
+      'Header data offset': '0xffffffffffffffff',
+      'Table offset': String(metadata.header!.tableOffset),
+      'Header version': '0x00010000',
+      'Max table entries': '3',
+      'Block size': `${2 * MIB} bytes`,
+      'Header checksum': `${hex32(metadata.header!.checksum)} (valid)`,
+      'Parent unique id': '00000000-0000-0000-0000-000000000000',
+      'Parent timestamp': '2000-01-01T00:00:00.000Z (0 VHD seconds)',
+      'Parent unicode name': '""',
+      'Parent locators': 'none',
+      'Allocated blocks': '0',
+      'Chain': image,
+    });
+  });
+
+  it('text output of a fixed image: no header fields, the data-offset sentinel, and a bad checksum shown as INVALID', async () => {
+    const dir = await folder();
+    const image = path.join(dir, 'f.vhd');
+    await createFixedDisk(image, 3 * MIB);
+    const bytes = await readFile(image);
+    const storedChecksum = bytes.readUInt32BE(bytes.length - 512 + 64);
+    bytes.writeUInt32BE((storedChecksum ^ 1) >>> 0, bytes.length - 512 + 64);
+    await writeFile(image, bytes);
+    const run = runVpc(['info', image]);
+    expect(run.status, run.stderr).toBe(0);
+    const fields = textFields(run.stdout);
+    expect(fields.get('Disk type')).toBe('fixed (2)');
+    expect(fields.get('Data offset')).toBe('0xffffffffffffffff (none: fixed disk)');
+    expect(fields.get('Checksum')).toBe(`0x${((storedChecksum ^ 1) >>> 0).toString(16).padStart(8, '0')} (INVALID)`);
+    expect(fields.has('Header cookie')).toBe(false);
+    expect(fields.has('Allocated blocks')).toBe(false);
+    expect(fields.get('Chain')).toBe(image);
+  });
+
+  it.skipIf(!fixtures.available)('text output of the Windows-made differencing fixture matches expected.json', () => {
+    const facts = fixtures.facts.find((entry) => entry.file === 'dfvfs-fat-differential.vhd')!;
+    const file = path.join(fixtures.dir, facts.file);
+    const run = runVpc(['info', file]);
+    expect(run.status, run.stderr).toBe(0);
+    const fields = textFields(run.stdout);
+    expect(fields.get('Cookie')).toBe('"conectix"');
+    expect(fields.get('Data offset')).toBe(String(facts.dataOffset));
+    expect(fields.get('Timestamp')).toBe(`${dateFromVhdTimestamp(facts.timestamp).toISOString()} (${facts.timestamp} VHD seconds)`);
+    expect(fields.get('Creator application')).toBe(JSON.stringify(facts.creatorApplication));
+    expect(fields.get('Creator version')).toBe(facts.creatorVersion);
+    expect(fields.get('Creator host OS')).toBe(JSON.stringify(facts.creatorHostOs));
+    expect(fields.get('Original size')).toBe(`${facts.originalSize} bytes`);
+    expect(fields.get('Current size')).toBe(`${facts.currentSize} bytes`);
+    expect(fields.get('Geometry (C/H/S)')).toBe(`${facts.geometry.cylinders}/${facts.geometry.heads}/${facts.geometry.sectorsPerTrack}`);
+    expect(fields.get('Disk type')).toBe('differencing (4)');
+    expect(fields.get('Checksum')).toBe(`${facts.footerChecksum} (${facts.footerChecksumValid ? 'valid' : 'INVALID'})`);
+    expect(fields.get('Unique id')).toBe(facts.uniqueId);
+    expect(fields.get('Header cookie')).toBe(JSON.stringify(facts.headerCookie));
+    expect(fields.get('Table offset')).toBe(String(facts.tableOffset));
+    expect(fields.get('Header version')).toBe(facts.headerVersion);
+    expect(fields.get('Max table entries')).toBe(String(facts.maxTableEntries));
+    expect(fields.get('Block size')).toBe(`${facts.blockSize} bytes`);
+    expect(fields.get('Header checksum')).toBe(`${facts.headerChecksum} (${facts.headerChecksumValid ? 'valid' : 'INVALID'})`);
+    expect(fields.get('Parent unique id')).toBe(facts.parentUniqueId);
+    expect(fields.get('Parent timestamp')).toBe(`${dateFromVhdTimestamp(facts.parentTimestamp!).toISOString()} (${facts.parentTimestamp} VHD seconds)`);
+    expect(fields.get('Parent unicode name')).toBe(JSON.stringify(facts.parentUnicodeName));
+    expect(fields.get('Parent locators')).toBe(String(facts.parentLocators!.length));
+    for (const locator of facts.parentLocators!) {
+      expect(run.stdout).toContain(
+        `  ${JSON.stringify(locator.platformCode)}: ${JSON.stringify(locator.path)} (data offset ${locator.dataOffset}, length ${locator.dataLength} bytes, space ${locator.dataSpace} bytes)`,
+      );
+    }
+    expect(fields.get('Allocated blocks')).toBe(String(facts.allocatedBlocks));
+    expect(fields.get('Parent resolved to')).toBe('(not found)');
+    expect(fields.get('Chain')).toBe(file);
   });
 
   it.skipIf(!fixtures.available)('--json reports every real image as other tools measured it (expected.json)', () => {

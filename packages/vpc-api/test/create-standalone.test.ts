@@ -42,7 +42,12 @@ const rows: Row[] = [
   { name: 'invalid character', type: 'fixed', file: 'a?b.vhd', size: 8 * MIB, cliSize: '8M', code: 'ERROR_INVALID_NAME' },
   { name: 'too long', type: 'fixed', file: 'n'.repeat(255), size: 8 * MIB, cliSize: '8M', code: 'ERROR_BUFFER_OVERFLOW' },
   { name: 'under 3 MB', type: 'dynamic', file: 'd.vhd', size: 3 * MIB - 512, cliSize: String(3 * MIB - 512), code: 'VM_E_IMAGE_SIZE_TOO_SMALL' },
-  { name: 'zero', type: 'fixed', file: 'f.vhd', size: 0, cliSize: '0', code: 'VM_E_IMAGE_SIZE_TOO_SMALL' },
+  // Microsoft: E_INVALIDARG when "the size parameter is less than or equal to 0"; positive but under 3 MB is too small.
+  { name: 'zero', type: 'fixed', file: 'f.vhd', size: 0, cliSize: '0', code: 'E_INVALIDARG' },
+  { name: 'zero, dynamic', type: 'dynamic', file: 'd.vhd', size: 0, cliSize: '0', code: 'E_INVALIDARG' },
+  { name: 'negative', type: 'dynamic', file: 'd.vhd', size: -512, cliSize: '-512', code: 'E_INVALIDARG' },
+  { name: 'infinite', type: 'fixed', file: 'f.vhd', size: Number.POSITIVE_INFINITY, cliSize: 'Infinity', code: 'E_INVALIDARG' },
+  { name: 'one byte', type: 'fixed', file: 'f.vhd', size: 1, cliSize: '1', code: 'VM_E_IMAGE_SIZE_TOO_SMALL' },
   { name: '2,088,960 MB', type: 'dynamic', file: 'd.vhd', size: MAX_VIRTUAL_SIZE, cliSize: '2040G', code: 'VM_E_IMAGE_SIZE_TOO_LARGE' },
   { name: 'one byte over 2,088,960 MB minus a sector rounds up to the maximum', type: 'fixed', file: 'f.vhd', size: MAX_VIRTUAL_SIZE - 511, cliSize: String(MAX_VIRTUAL_SIZE - 511), code: 'VM_E_IMAGE_SIZE_TOO_LARGE' },
   { name: 'size not a number', type: 'fixed', file: 'f.vhd', size: 'lots', cliSize: 'lots', code: 'E_INVALIDARG' },

@@ -3,7 +3,7 @@ import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
 import { VhdIoError } from '@vhdkit/vhd-diff';
 import type { HresultName } from '@vhdkit/vpc-errors';
 import { HRESULTS, VpcError, messageFor } from '@vhdkit/vpc-errors';
-import { VHD_IO_CODE_TO_HRESULT_NAME, hresultNameFor, toVpcError } from '../src/errors/hresult-map.js';
+import { VHD_IO_CODE_TO_HRESULT_NAME, VHD_IO_REASON_TO_HRESULT_NAME, hresultNameFor, toVpcError } from '../src/errors/hresult-map.js';
 
 function errno(code: string): Error {
   return Object.assign(new Error(`${code}: simulated`), { code });
@@ -32,6 +32,14 @@ describe('the one mapping table', () => {
     const mapped = toVpcError(error, { lang: 'en' });
     expect(mapped.hresult).toBe(HRESULTS[name]);
     expect(mapped.cause).toBe(error);
+  });
+
+  it('a non-differencing image given to merge or set-parent is VM_E_WRONG_HD_IMAGE_TYPE, other UNSUPPORTED stay ERROR_NOT_SUPPORTED', () => {
+    expect(VHD_IO_REASON_TO_HRESULT_NAME).toEqual({ 'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE' });
+    const wrongType = new VhdIoError('UNSUPPORTED', 'x', { params: { reason: 'not-differencing', operation: 'merge', path: '/d.vhd', diskType: 'fixed' } });
+    expect(toVpcError(wrongType, { lang: 'en' }).hresult).toBe(0xa004067b);
+    const otherReason = new VhdIoError('UNSUPPORTED', 'x', { params: { reason: 'something-else' } });
+    expect(hresultNameFor(otherReason, { lang: 'en' })).toBe('ERROR_NOT_SUPPORTED');
   });
 
   it('covers every VhdIoError code', () => {

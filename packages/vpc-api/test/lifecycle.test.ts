@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
-import { VpcError } from '@vhdkit/vpc-errors';
+import { VpcError, messageFor } from '@vhdkit/vpc-errors';
 import type { CreatedDisk, VMTask } from '../src/index.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { FileSnapshot } from './helpers.js';
@@ -99,6 +99,23 @@ describe('cancellation at several points leaves no file and no created folder', 
     const task = await new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'c.vhd'), bigParent, { signal: controller.signal });
     task.once('progress', () => controller.abort());
     expect(await settle(task)).toMatchObject({ code: 'ERROR_CANCELLED' });
+    expect(await tree(folder)).toEqual([]);
+  });
+
+  it('a running task reads E_PENDING; a cancelled one names its operation in the VirtualPC\'s language', async () => {
+    const folder = await caseFolder();
+    const image = path.join(folder, 'c.vhd');
+    const task = await new VirtualPC({ language: 'es' }).createDifferencingVirtualHardDisk(image, bigParent);
+    expect(task.description).toBe(`Create differencing disk ${image}`);
+    expect(task.isComplete).toBe(false);
+    expect(task.result).toBe(0x8000000a);
+    task.cancel();
+    const error = await settle(task);
+    expect(task.result).toBe(0x800704c7);
+    expect(error?.message).toBe(`${messageFor('ERROR_CANCELLED', 'es')}: crear el disco de diferenciación ${image}`);
+    const english = await new VirtualPC().createDynamicVirtualHardDisk(path.join(folder, 'd.vhd'), 8 * MIB);
+    english.cancel();
+    expect((await settle(english))?.message).toBe(`${messageFor('ERROR_CANCELLED', 'en')}: Create dynamic disk ${path.join(folder, 'd.vhd')}`);
     expect(await tree(folder)).toEqual([]);
   });
 

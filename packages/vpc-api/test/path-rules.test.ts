@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { messageFor } from '@vhdkit/vpc-errors';
 import { checkPathPair, checkSinglePath } from '../src/create/path-checks.js';
 import { MAX_PATH_UTF16_UNITS, invalidCharacterProblem, isAbsolutePath, resolvePair } from '../src/paths/path-rules.js';
 import type { PathStyle } from '../src/paths/path-style.js';
@@ -110,6 +111,14 @@ describe('a VirtualPC reading the other platform\'s paths', { timeout: 30_000 },
       await expect(vpc.createDifferencingVirtualHardDisk('c.vhd', 'p.vhd')).rejects.toMatchObject({ code: 'ERROR_BAD_PATHNAME' });
       await expect(vpc.createDifferencingVirtualHardDisk('diffs\\c.vhd', 'C:\\vms\\p.vhd')).rejects.toMatchObject({ code: 'ERROR_NOT_SUPPORTED' });
       await expect(vpc.createFixedVirtualHardDisk('C:\\vms\\f.vhd', 8 * 1024 * 1024)).rejects.toMatchObject({ code: 'ERROR_NOT_SUPPORTED' });
+      // Resolution happened first: the message names the resolved child path; in Spanish, too.
+      await expect(vpc.createDifferencingVirtualHardDisk('diffs\\c.vhd', 'C:\\vms\\p.vhd')).rejects.toMatchObject({
+        message: `${messageFor('ERROR_NOT_SUPPORTED', 'en')}: win32 path C:\\vms\\diffs\\c.vhd on ${process.platform}`,
+      });
+      const spanish = new VirtualPC({ pathStyle: foreign, language: 'es' });
+      await expect(spanish.createFixedVirtualHardDisk('C:\\vms\\f.vhd', 8 * 1024 * 1024)).rejects.toMatchObject({
+        message: `${messageFor('ERROR_NOT_SUPPORTED', 'es')}: ruta win32 C:\\vms\\f.vhd en ${process.platform}`,
+      });
     }
     expect(vpc.pathStyle).toBe(foreign);
   });

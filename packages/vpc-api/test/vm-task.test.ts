@@ -30,9 +30,12 @@ describe('VMTask', () => {
     task.on('complete', () => completeEvents++);
     expect(task.isComplete).toBe(false);
     expect(task.percentCompleted).toBe(0);
-    expect(task.result).toBe(0);
+    // E_PENDING (0x8000000A) until the task settles: no outcome yet, neither success nor a failure.
+    expect(task.result).toBe(0x8000000a);
     for (let step = 0; step < 3; step++) {
       await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(task.isComplete).toBe(false);
+      expect(task.result).toBe(0x8000000a);
       gate.release!();
     }
     expect(await task.waitForCompletion(-1)).toBe(true);

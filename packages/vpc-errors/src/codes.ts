@@ -87,6 +87,9 @@ export const HRESULT_DEFINITIONS = [
   { name: 'ERROR_FILE_CORRUPT', hresult: 0x8007_0570, win32Code: 1392, source: 'win32-mapping' },
   // Decoding only: the COM "operation aborted" code some callers use for cancellation.
   { name: 'E_ABORT', hresult: 0x8000_4004, source: 'win32-mapping' },
+  // The COM "not yet available" code (winerror.h 0x8000000A): VMTask.result while the task runs. S_OK would
+  // claim a success that has not happened; the Virtual PC docs give IVMTask::Result no value for a running task.
+  { name: 'E_PENDING', hresult: 0x8000_000a, source: 'win32-mapping' },
 ] as const satisfies readonly HresultDefinition[];
 
 /** Every symbolic name in the catalogue. */

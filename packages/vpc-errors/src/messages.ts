@@ -152,6 +152,10 @@ export const MESSAGES: Readonly<Record<HresultName, LocalizedText>> = {
     en: 'The operation was aborted',
     es: 'Se interrumpió la operación',
   },
+  E_PENDING: {
+    en: 'The operation has not finished yet',
+    es: 'La operación aún no ha terminado',
+  },
 };
 
 export function isLanguage(value: unknown): value is Language {

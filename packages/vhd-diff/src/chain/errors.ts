@@ -1,8 +1,9 @@
 import { VhdIoError } from './creation-api.js';
 import type { VhdIoErrorCode } from './creation-api.js';
+import type { VhdIoErrorParams } from '../errors.js';
 
-export function chainError(code: VhdIoErrorCode, message: string, path?: string, cause?: unknown): VhdIoError {
-  return new VhdIoError(code, message, { path, cause });
+export function chainError(code: VhdIoErrorCode, message: string, path?: string, cause?: unknown, params?: VhdIoErrorParams): VhdIoError {
+  return new VhdIoError(code, message, { path, cause, params });
 }
 
 /** Node fs errors carry an errno code (ENOENT, ENOSPC…). */

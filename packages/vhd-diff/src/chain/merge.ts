@@ -54,7 +54,9 @@ export async function merge(childPath: string, options: ProgressOptions & { time
   try {
     const parentDisk = childDisk.parent;
     if (childDisk.diskType !== 'differencing' || !parentDisk) {
-      throw chainError('UNSUPPORTED', `only a differencing image can be merged into its parent; this one is ${childDisk.diskType}`, child);
+      throw chainError('UNSUPPORTED', `only a differencing image can be merged into its parent; this one is ${childDisk.diskType}`, child, undefined, {
+        reason: 'not-differencing', operation: 'merge', path: child, diskType: childDisk.diskType,
+      });
     }
     const expected: MergeJournal = {
       kind: 'vhdkit-merge',

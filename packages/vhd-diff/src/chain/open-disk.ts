@@ -45,10 +45,10 @@ export async function openChain(path: string, options: OpenDiskOptions = {}): Pr
     let known: ImageMetadata | undefined;
     while (nextPath !== undefined) {
       const identity = await withIo(nextPath, () => realpath(nextPath!));
-      if (seen.has(identity)) throw chainError('CHAIN_LOOP', `the chain comes back to ${nextPath}`, nextPath);
+      if (seen.has(identity)) throw chainError('CHAIN_LOOP', `the chain comes back to ${nextPath}`, nextPath, undefined, { reason: 'chain-loop', path: nextPath });
       seen.add(identity);
       if (files.length >= chainOptions.maxDepth) {
-        throw chainError('CHAIN_TOO_DEEP', `the chain has more than ${chainOptions.maxDepth} images`, nextPath);
+        throw chainError('CHAIN_TOO_DEEP', `the chain has more than ${chainOptions.maxDepth} images`, nextPath, undefined, { reason: 'chain-too-deep', maxDepth: chainOptions.maxDepth });
       }
       const file = await ImageFile.open(nextPath, writable, known);
       files.push(file);
@@ -74,7 +74,9 @@ async function findParent(child: ImageMetadata): Promise<string> {
   const { path, tried } = await resolveParentPath(child);
   if (path !== undefined) return path;
   const name = child.header?.parentUnicodeName ?? '';
-  throw chainError('PARENT_NOT_FOUND', `parent '${name}' not found (tried: ${tried.join(', ') || 'no usable locator'})`, child.path);
+  throw chainError('PARENT_NOT_FOUND', `parent '${name}' not found (tried: ${tried.join(', ') || 'no usable locator'})`, child.path, undefined, {
+    reason: 'parent-not-found', name, tried: tried.join(', '),
+  });
 }
 
 /** Unique id must match; the timestamp is compared with the parent file's mtime (0 = not recorded). Returns the parent's metadata. */
@@ -86,6 +88,8 @@ async function verifyParent(child: ImageMetadata, parentPath: string, options: C
       'PARENT_MISMATCH',
       `${parentPath} has unique id ${uniqueIdToString(parent.footer.uniqueId)} but ${child.path} expects its parent to be ${uniqueIdToString(header.parentUniqueId)}`,
       child.path,
+      undefined,
+      { reason: 'parent-id', parentPath, parentId: uniqueIdToString(parent.footer.uniqueId), childPath: child.path, expectedId: uniqueIdToString(header.parentUniqueId) },
     );
   }
   if (parent.footer.currentSize !== child.footer.currentSize) {
@@ -93,7 +97,11 @@ async function verifyParent(child: ImageMetadata, parentPath: string, options: C
   }
   const mismatch = timestampMismatch(header.parentTimestamp, parent.mtime);
   if (mismatch !== undefined) {
-    if (options.timestampMismatch === 'error') throw chainError('PARENT_TIMESTAMP_MISMATCH', `${mismatch} (${parentPath})`, child.path);
+    if (options.timestampMismatch === 'error') {
+      throw chainError('PARENT_TIMESTAMP_MISMATCH', `${mismatch} (${parentPath})`, child.path, undefined, {
+        reason: 'parent-timestamp', parentPath, recorded: header.parentTimestamp, actual: vhdSecondsOfMtime(parent.mtime),
+      });
+    }
     warnings.push(`${child.path}: ${mismatch}; accepted`);
   }
   return parent;

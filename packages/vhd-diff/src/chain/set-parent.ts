@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import {
   SECTOR_SIZE,
+  diskTypeName,
   encodeDynamicHeader,
   encodeLocatorPath,
   isUnusedLocator,
@@ -41,7 +42,9 @@ export async function setParent(childPath: string, newParentPath: string, option
   const childMeta = await readImageMetadata(child, { bat: false });
   const header = childMeta.header;
   if (childMeta.footer.diskType !== 4 || !header) {
-    throw chainError('UNSUPPORTED', 'only a differencing image has a parent to set', child);
+    throw chainError('UNSUPPORTED', 'only a differencing image has a parent to set', child, undefined, {
+      reason: 'not-differencing', operation: 'set-parent', path: child, diskType: diskTypeName(childMeta.footer.diskType) ?? String(childMeta.footer.diskType),
+    });
   }
   const parentMeta = await readImageMetadata(parentPath, { bat: false });
   await refuseLoop(child, parentPath);
@@ -54,6 +57,8 @@ export async function setParent(childPath: string, newParentPath: string, option
         'PARENT_MISMATCH',
         `${parentPath} has unique id ${uniqueIdToString(parentMeta.footer.uniqueId)} but the child expects ${uniqueIdToString(header.parentUniqueId)} (use force to compare contents instead)`,
         child,
+        undefined,
+        { reason: 'new-parent-id', parentPath, parentId: uniqueIdToString(parentMeta.footer.uniqueId), expectedId: uniqueIdToString(header.parentUniqueId) },
       );
     }
     await requireSameVisibleContent(child, parentPath);

@@ -1,3 +1,4 @@
+import { VhdIoError } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 import { VpcError, formatHresult } from '@vhdkit/vpc-errors';
 import { toVpcError } from '../errors/hresult-map.js';
@@ -12,7 +13,8 @@ export function reportFailure(io: CliIo, error: unknown, lang: Language, json: b
   const failure = error instanceof VpcError ? error.inLanguage(lang) : toVpcError(error, { lang });
   writeLine(io.stderr, `${formatHresult(failure.hresult)} ${failure.code}: ${failure.message}`);
   const cause = failure.cause;
-  if (cause instanceof Error && cause.message !== '' && !failure.message.includes(cause.message)) {
+  // A vhd-diff failure's facts are already in the (localized) detail; other causes are shown as they came.
+  if (cause instanceof Error && !(cause instanceof VhdIoError) && cause.message !== '' && !failure.message.includes(cause.message)) {
     writeLine(io.stderr, `  cause: ${cause.message}`);
   }
   if (json) writeLine(io.stdout, JSON.stringify(failure.toJSON()));

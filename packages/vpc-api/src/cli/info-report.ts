@@ -1,10 +1,15 @@
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
 import { readImageMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
-import type { DiskTypeName } from '@vhdkit/vhd-format';
+import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-format';
 import {
+  FIXED_DATA_OFFSET,
   UNUSED_BAT_ENTRY,
   dateFromVhdTimestamp,
   diskTypeName,
+  encodeDynamicHeader,
+  encodeFooter,
+  footerChecksumValid,
+  headerChecksumValid,
   isUnusedLocator,
   locatorDataSpaceBytes,
   uniqueIdToString,
@@ -105,6 +110,12 @@ export async function readImageInfo(path: string): Promise<InfoReport> {
   return buildInfoReport(await readImageMetadata(path));
 }
 
+/** The metadata and the facts built from it, for the text output (which shows every raw field). */
+export async function readImageInfoWithMetadata(path: string): Promise<{ metadata: ImageMetadata; report: InfoReport }> {
+  const metadata = await readImageMetadata(path);
+  return { metadata, report: await buildInfoReport(metadata) };
+}
+
 /** The chain below `report` as far as it resolves: each ancestor's path and type (for the text output). */
 export async function resolvedChain(report: InfoReport, maxDepth = 32): Promise<{ path: string; type: string | null }[]> {
   const chain: { path: string; type: string | null }[] = [];
@@ -122,38 +133,76 @@ function hex32(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
-/** Human-readable `vpc info`. */
-export function renderInfoText(report: InfoReport, chain: { path: string; type: string | null }[]): string {
-  const g = report.geometry;
-  const lines = [
-    `Path:                 ${report.path}`,
-    `Type:                 ${report.type ?? 'unknown'}`,
-    `Virtual size:         ${report.virtualSize} bytes`,
-    `Original size:        ${report.originalSize} bytes`,
-    `Geometry (C/H/S):     ${g.cylinders}/${g.heads}/${g.sectorsPerTrack}`,
-    `Unique id:            ${report.uniqueId}`,
-    `Timestamp:            ${report.timestamp}`,
-    `Creator:              ${JSON.stringify(report.creatorApplication)} version ${hex32(report.creatorVersion)} on ${JSON.stringify(report.creatorHostOs)}`,
+function hex64(value: bigint): string {
+  return `0x${value.toString(16).padStart(16, '0')}`;
+}
+
+function label(name: string, value: string): string {
+  return `${`${name}:`.padEnd(26)}${value}`;
+}
+
+const quoted = (text: string): string => JSON.stringify(text);
+const validity = (valid: boolean): string => (valid ? 'valid' : 'INVALID');
+
+/** Every footer field, in on-disk order. */
+function footerLines(footer: Footer, report: InfoReport): string[] {
+  const g = footer.geometry;
+  return [
+    label('Cookie', quoted(footer.cookie)),
+    label('Features', hex32(footer.features)),
+    label('Format version', hex32(footer.formatVersion)),
+    label('Data offset', footer.dataOffset === FIXED_DATA_OFFSET ? `${hex64(footer.dataOffset)} (none: fixed disk)` : String(footer.dataOffset)),
+    label('Timestamp', `${report.timestamp} (${footer.timestamp} VHD seconds)`),
+    label('Creator application', quoted(footer.creatorApplication)),
+    label('Creator version', hex32(footer.creatorVersion)),
+    label('Creator host OS', quoted(footer.creatorHostOs)),
+    label('Original size', `${footer.originalSize} bytes`),
+    label('Current size', `${footer.currentSize} bytes`),
+    label('Geometry (C/H/S)', `${g.cylinders}/${g.heads}/${g.sectorsPerTrack}`),
+    label('Disk type', `${report.type ?? 'unknown'} (${footer.diskType})`),
+    label('Checksum', `${hex32(footer.checksum)} (${validity(footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })))})`),
+    label('Unique id', report.uniqueId),
+    label('Saved state', `${footer.savedState}`),
   ];
-  if (report.blockSize !== null) {
+}
+
+/** Every dynamic-header field and each used locator with its decoded path. */
+function headerLines(header: DynamicHeader, report: InfoReport): string[] {
+  const lines = [
+    label('Header cookie', quoted(header.cookie)),
+    label('Header data offset', hex64(header.dataOffset)),
+    label('Table offset', String(header.tableOffset)),
+    label('Header version', hex32(header.headerVersion)),
+    label('Max table entries', String(header.maxTableEntries)),
+    label('Block size', `${header.blockSize} bytes`),
+    label('Header checksum', `${hex32(header.checksum)} (${validity(headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })))})`),
+    label('Parent unique id', uniqueIdToString(header.parentUniqueId)),
+    label('Parent timestamp', `${dateFromVhdTimestamp(header.parentTimestamp).toISOString()} (${header.parentTimestamp} VHD seconds)`),
+    label('Parent unicode name', quoted(header.parentUnicodeName)),
+  ];
+  const locators = report.parent?.locators ?? [];
+  lines.push(label('Parent locators', locators.length === 0 ? 'none' : String(locators.length)));
+  for (const locator of locators) {
     lines.push(
-      `Block size:           ${report.blockSize} bytes`,
-      `Max table entries:    ${report.maxTableEntries}`,
-      `Allocated blocks:     ${report.allocatedBlocks}`,
+      `  ${quoted(locator.platformCode)}: ${locator.path === null ? '(no path)' : quoted(locator.path)}` +
+        ` (data offset ${locator.dataOffset}, length ${locator.dataLength} bytes, space ${locator.dataSpace} bytes)`,
     );
   }
+  lines.push(label('Allocated blocks', String(report.allocatedBlocks)));
+  return lines;
+}
+
+/**
+ * Human-readable `vpc info`: every footer field, every header field with the locators' decoded paths, the
+ * allocated block count, and the chain as far as it resolves.
+ */
+export function renderInfoText(metadata: ImageMetadata, report: InfoReport, chain: { path: string; type: string | null }[]): string {
+  const lines = [label('Path', report.path), ...footerLines(metadata.footer, report)];
+  if (metadata.header !== undefined) lines.push(...headerLines(metadata.header, report));
   if (report.parent !== null) {
-    const p = report.parent;
-    lines.push(
-      `Parent unique id:     ${p.uniqueId}`,
-      `Parent timestamp:     ${p.timestamp}`,
-      `Parent name:          ${p.unicodeName}`,
-      `Parent resolved to:   ${p.resolvedPath ?? '(not found)'}`,
-    );
-    for (const locator of p.locators) {
-      lines.push(`Locator ${JSON.stringify(locator.platformCode)}: ${locator.path ?? '(no path)'} (offset ${locator.dataOffset}, ${locator.dataLength} of ${locator.dataSpace} bytes)`);
-    }
-    lines.push(`Chain:                ${[report.path, ...chain.map((link) => `${link.path} (${link.type ?? 'unknown'})`)].join(' -> ')}`);
+    lines.push(label('Parent resolved to', report.parent.resolvedPath ?? '(not found)'));
   }
+  const links = [report.path, ...chain.map((link) => `${link.path} (${link.type ?? 'unknown'})`)];
+  lines.push(label('Chain', links.join(' -> ')));
   return lines.join('\n');
 }

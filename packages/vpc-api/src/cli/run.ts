@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Language } from '@vhdkit/vpc-errors';
-import { VpcError } from '@vhdkit/vpc-errors';
+import { LANGUAGES, VpcError } from '@vhdkit/vpc-errors';
 import { VirtualPC } from '../virtual-pc.js';
 import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
@@ -11,6 +11,7 @@ import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
 import { reportFailure } from './error-output.js';
 import { cliLanguage, languageFlagIn } from './language.js';
+import { usageErrorDetail } from '../errors/details.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -35,6 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const stopController = new AbortController();
   const lateLanguage = (): Language => cliLanguage(program.opts<GlobalOptions>().lang ?? languageFlagIn(argv), io.env);
   const program = new Command('vpc');
+  let usageText: string | undefined;
 
   const context = (): CommandContext => {
     const options = program.opts<GlobalOptions>();
@@ -60,16 +62,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .version(packageVersion(), '-V, --version')
     .option('--json', 'print the result (or the error) as JSON on stdout')
     .option('-q, --quiet', 'no progress bar')
-    .option('--lang <language>', "messages in 'en' or 'es' (default: from LANG)")
+    .addOption(new Option('--lang <language>', 'language of messages (default: from LANG)').choices(LANGUAGES))
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (text: string) => io.stdout.write(text),
       writeErr: (text: string) => io.stderr.write(text),
-      // Usage errors get the same first-line format as every other failure.
+      // Usage errors are reported (localized, in the common first-line format) when commander throws them.
       outputError: (text: string) => {
-        const message = text.replace(/^error: /, '').trim();
-        reportFailure(io, new VpcError('E_INVALIDARG', { lang: lateLanguage(), detail: message }), lateLanguage(), program.opts<GlobalOptions>().json === true);
+        usageText = text.replace(/^error: /, '').trim();
       },
     });
 
@@ -93,7 +94,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode; // help/version: 0; usage: already reported, 1
+    if (error instanceof CommanderError) {
+      if (usageText === undefined) return error.exitCode; // help and version: 0; help after a bare `vpc`: 1
+      const lang = lateLanguage();
+      const usage = new VpcError('E_INVALIDARG', { lang, detail: usageErrorDetail(error.code, usageText, lang) });
+      return reportFailure(io, usage, lang, program.opts<GlobalOptions>().json === true);
+    }
     return reportFailure(io, error, lateLanguage(), program.opts<GlobalOptions>().json === true);
   } finally {
     if (io.handleSignals === true) {

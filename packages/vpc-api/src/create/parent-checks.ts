@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
-import { VhdIoError, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { DEFAULT_BLOCK_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-format';
 import type { Language } from '@vhdkit/vpc-errors';
-import { DETAILS, detail } from '../errors/details.js';
-import { refusal, toVpcError } from '../errors/hresult-map.js';
+import { DETAILS, detail, formatProblemDetail } from '../errors/details.js';
+import { failureDetail, refusal, toVpcError } from '../errors/hresult-map.js';
 import type { GuestVolumeFormat } from '../guest/guest-volume-format.js';
 import { guestVolumeFormatFromFirstSector } from '../guest/guest-volume-format.js';
 
@@ -50,7 +50,7 @@ async function readParentMetadata(parentPath: string, lang: Language): Promise<I
   // Lenient reading records damage; damage of severity 'error' means Windows would not open it as a parent either.
   const fatal = metadata.problems.find((problem) => problem.severity === 'error');
   if (fatal !== undefined) {
-    throw refusal('VM_E_INVALID_HD_FILE', lang, detail(lang, DETAILS.notAVhd, { path: parentPath, reason: fatal.message }));
+    throw refusal('VM_E_INVALID_HD_FILE', lang, detail(lang, DETAILS.notAVhd, { path: parentPath, reason: formatProblemDetail(fatal, lang) }));
   }
   return metadata;
 }
@@ -75,6 +75,5 @@ async function readGuestFormat(parentPath: string, lang: Language): Promise<Gues
 }
 
 function notAVhdDetail(parentPath: string, error: unknown, lang: Language): string {
-  const reason = error instanceof VhdIoError ? error.message : error instanceof Error ? error.message : String(error);
-  return detail(lang, DETAILS.notAVhd, { path: parentPath, reason });
+  return detail(lang, DETAILS.notAVhd, { path: parentPath, reason: failureDetail(error, lang) });
 }

@@ -1,3 +1,6 @@
+import type { VhdIoError, VhdIoErrorCode } from '@vhdkit/vhd-diff';
+import type { VhdFormatErrorCode } from '@vhdkit/vhd-format';
+import { VhdFormatError } from '@vhdkit/vhd-format';
 import type { Language } from '@vhdkit/vpc-errors';
 
 /**
@@ -64,8 +67,8 @@ export const DETAILS = {
     (p) => `${p.sizeBytes} bytes; debe ser al menos ${p.limitBytes} bytes${p.fat32Guest ? ' con un volumen FAT32 invitado' : ''}`,
   ),
   badSizeArgument: template<{ value: string }>(
-    (p) => `size ${p.value} is not a number of bytes`,
-    (p) => `el tamaño ${p.value} no es un número de bytes`,
+    (p) => `size ${p.value} is not a number of bytes greater than 0`,
+    (p) => `el tamaño ${p.value} no es un número de bytes mayor que 0`,
   ),
   badBlockSize: template<{ value: string }>(
     (p) => `block size ${p.value} is not a power of two from 512 bytes to 256 MiB`,
@@ -87,6 +90,19 @@ export const DETAILS = {
     (p) => `${p.freeBytes} bytes free on the volume of ${p.folder}; at least ${p.minimumFreeBytes} needed`,
     (p) => `${p.freeBytes} bytes libres en el volumen de ${p.folder}; se necesitan al menos ${p.minimumFreeBytes}`,
   ),
+  /** The operation a cancellation or shutdown stopped; the English form is also the task's `description`. */
+  operation: template<{ kind: 'differencing' | 'fixed' | 'dynamic'; path: string }>(
+    (p) => `Create ${p.kind} disk ${p.path}`,
+    (p) => `crear el disco ${p.kind === 'differencing' ? 'de diferenciación' : p.kind === 'fixed' ? 'fijo' : 'dinámico'} ${p.path}`,
+  ),
+  foreignPathStyle: template<{ pathStyle: string; path: string; platform: string }>(
+    (p) => `${p.pathStyle} path ${p.path} on ${p.platform}`,
+    (p) => `ruta ${p.pathStyle} ${p.path} en ${p.platform}`,
+  ),
+  blockSizeForFixed: template<Record<string, never>>(
+    () => '--block-size applies to dynamic disks only',
+    () => '--block-size solo se aplica a discos dinámicos',
+  ),
   noHardwareVirtualization: template<Record<string, never>>(
     () => 'the CPU reports neither vmx (Intel VT-x) nor svm (AMD-V)',
     () => 'la CPU no informa vmx (Intel VT-x) ni svm (AMD-V)',
@@ -95,4 +111,190 @@ export const DETAILS = {
 
 export function detail<P>(lang: Language, which: Template<P>, params: P): string {
   return which[lang](params);
+}
+
+/** What a commander usage error says, taken from its text: the names it quotes in order, and its counts. */
+export interface UsageFacts {
+  quoted: string[];
+  expected?: string;
+  got?: string;
+  choices?: string;
+}
+
+const quotedAt = (u: UsageFacts, index: number): string => `'${u.quoted[index] ?? ''}'`;
+
+/**
+ * Commander's usage errors by commander's error code. English is commander's own text (with its "Did you mean"
+ * hints); Spanish says the same from the names and counts that text quotes.
+ */
+export const USAGE_DETAILS_ES: Readonly<Record<string, (usage: UsageFacts) => string>> = {
+  'commander.unknownCommand': (u) => `orden desconocida ${quotedAt(u, 0)}`,
+  'commander.missingArgument': (u) => `falta el argumento obligatorio ${quotedAt(u, 0)}`,
+  'commander.unknownOption': (u) => `opción desconocida ${quotedAt(u, 0)}`,
+  'commander.missingMandatoryOptionValue': (u) => `falta la opción obligatoria ${quotedAt(u, 0)}`,
+  'commander.optionMissingArgument': (u) => `falta el valor de la opción ${quotedAt(u, 0)}`,
+  'commander.invalidArgument': (u) => `el valor ${quotedAt(u, 1)} de la opción ${quotedAt(u, 0)} no es válido; se admite: ${u.choices ?? ''}`,
+  'commander.excessArguments': (u) =>
+    `demasiados argumentos${u.quoted.length > 0 ? ` para ${quotedAt(u, 0)}` : ''}: se esperaban ${u.expected ?? '?'} y se recibieron ${u.got ?? '?'}`,
+};
+
+/** A usage error's detail: commander's text in English; the Spanish template of its code, or the quoted names. */
+export function usageErrorDetail(commanderCode: string, englishText: string, lang: Language): string {
+  if (lang === 'en') return englishText;
+  const counts = /Expected (\d+) arguments? but got (\d+)/.exec(englishText);
+  const choices = /Allowed choices are (.*?)\.?$/m.exec(englishText);
+  const usage: UsageFacts = {
+    quoted: [...englishText.matchAll(/'([^']*)'/g)].map((match) => match[1]!),
+    ...(counts === null ? {} : { expected: counts[1], got: counts[2] }),
+    ...(choices === null ? {} : { choices: choices[1] }),
+  };
+  const which = USAGE_DETAILS_ES[commanderCode];
+  return which === undefined ? `uso incorrecto de la línea de órdenes: ${usage.quoted.join(', ')} (vpc --help)` : which(usage);
+}
+
+
+/** What a vhd-diff failure offers a template: its structured facts, its path, its English message and cause. */
+export interface VhdIoFacts {
+  params: Readonly<Record<string, string | number>>;
+  path: string;
+  /** vhd-diff's English rendering (today's English output for failures without a reason template). */
+  message: string;
+  /** The Node errno of an 'IO' failure (ENOSPC…). */
+  errno: string | undefined;
+  /** The vhd-format decoder's failure behind a NOT_A_VHD, if any. */
+  formatCode: VhdFormatErrorCode | undefined;
+  formatMessage: string | undefined;
+}
+
+const FORMAT_PROBLEM_ES: Record<VhdFormatErrorCode, string> = {
+  BAD_COOKIE: 'la firma (cookie) no es la esperada',
+  BAD_CHECKSUM: 'la suma de comprobación no coincide',
+  UNSUPPORTED_VERSION: 'versión de formato no compatible',
+  BAD_DISK_TYPE: 'tipo de disco no válido',
+  TABLE_OUT_OF_RANGE: 'la tabla de asignación de bloques queda fuera del archivo',
+  BAD_BLOCK_SIZE: 'tamaño de bloque no válido',
+  TRUNCATED: 'la estructura está truncada',
+  BAD_SIZE: 'tamaño no válido',
+  BAD_DATA_OFFSET: 'desplazamiento de datos no válido',
+  BAD_LOCATOR: 'localizador del primario no válido',
+  BAD_GEOMETRY: 'geometría no válida',
+  BLOCK_OUT_OF_ORDER: 'bloques fuera de orden',
+  NOT_DYNAMIC: 'no es un disco dinámico',
+};
+
+const DISK_TYPE_ES: Readonly<Record<string, string>> = { fixed: 'fija', dynamic: 'dinámica', differencing: 'de diferenciación' };
+
+const text = (value: string | number | undefined): string => (value === undefined ? '' : String(value));
+const formatEs = (f: VhdIoFacts): string => (f.formatCode === undefined ? 'formato no reconocido' : FORMAT_PROBLEM_ES[f.formatCode]);
+
+/**
+ * vhd-diff failures by `params.reason`, in both languages. The English column reproduces vhd-diff's own message
+ * from the same facts (tests compare them), so English output is what vhd-diff says.
+ */
+export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>>> = {
+  'too-short': template(
+    (f) => `${f.path} is not a valid VHD: the file is ${text(f.params.fileSize)} bytes, shorter than a VHD footer`,
+    (f) => `${f.path} no es un VHD válido: el archivo tiene ${text(f.params.fileSize)} bytes, menos que un pie VHD`,
+  ),
+  'no-footer': template(
+    (f) => `${f.path} is not a valid VHD: no VHD footer at the end of the file: ${text(f.formatMessage)}`,
+    (f) => `${f.path} no es un VHD válido: no hay pie VHD al final del archivo (${formatEs(f)})`,
+  ),
+  'bad-footer': template(
+    (f) => `${f.path} is not a valid VHD: bad footer at the end of the file: ${text(f.formatMessage)}`,
+    (f) => `${f.path} no es un VHD válido: el pie del final del archivo está dañado (${formatEs(f)})`,
+  ),
+  'bad-header': template(
+    (f) => `${f.path} is not a valid VHD: bad dynamic header at offset ${text(f.params.offset)}: ${text(f.formatMessage)}`,
+    (f) => `${f.path} no es un VHD válido: la cabecera dinámica del desplazamiento ${text(f.params.offset)} está dañada (${formatEs(f)})`,
+  ),
+  'not-a-file': template(
+    (f) => `${f.path} is not a VHD: it is not a regular file`,
+    (f) => `${f.path} no es un VHD: no es un archivo normal`,
+  ),
+  'not-differencing': template(
+    (f) => f.params.operation === 'merge'
+      ? `only a differencing image can be merged into its parent; this one is ${text(f.params.diskType)}`
+      : 'only a differencing image has a parent to set',
+    (f) => f.params.operation === 'merge'
+      ? `solo una imagen de diferenciación se puede combinar con su primario; esta es ${DISK_TYPE_ES[text(f.params.diskType)] ?? text(f.params.diskType)}`
+      : `solo una imagen de diferenciación tiene un primario que cambiar; ${f.path} es ${DISK_TYPE_ES[text(f.params.diskType)] ?? text(f.params.diskType)}`,
+  ),
+  'new-parent-id': template(
+    (f) => `${text(f.params.parentPath)} has unique id ${text(f.params.parentId)} but the child expects ${text(f.params.expectedId)} (use force to compare contents instead)`,
+    (f) => `${text(f.params.parentPath)} tiene el identificador único ${text(f.params.parentId)}, pero el hijo espera ${text(f.params.expectedId)} (con --force se compara el contenido)`,
+  ),
+  'parent-id': template(
+    (f) => `${text(f.params.parentPath)} has unique id ${text(f.params.parentId)} but ${text(f.params.childPath)} expects its parent to be ${text(f.params.expectedId)}`,
+    (f) => `${text(f.params.parentPath)} tiene el identificador único ${text(f.params.parentId)}, pero ${text(f.params.childPath)} espera que su primario sea ${text(f.params.expectedId)}`,
+  ),
+  'parent-not-found': template(
+    (f) => `parent '${text(f.params.name)}' not found (tried: ${text(f.params.tried) || 'no usable locator'})`,
+    (f) => `no se encuentra el primario '${text(f.params.name)}' (probado: ${text(f.params.tried) || 'ningún localizador utilizable'})`,
+  ),
+  'parent-timestamp': template(
+    (f) => `parent timestamp ${text(f.params.recorded)} recorded in the child differs from the parent's modification time ${text(f.params.actual)} (VHD seconds) (${text(f.params.parentPath)})`,
+    (f) => `la marca de tiempo del primario guardada en el hijo, ${text(f.params.recorded)}, no coincide con la hora de modificación del primario, ${text(f.params.actual)} (segundos VHD) (${text(f.params.parentPath)})`,
+  ),
+  'chain-loop': template(
+    (f) => `the chain comes back to ${text(f.params.path)}`,
+    (f) => `la cadena vuelve a ${text(f.params.path)}`,
+  ),
+  'chain-too-deep': template(
+    (f) => `the chain has more than ${text(f.params.maxDepth)} images`,
+    (f) => `la cadena tiene más de ${text(f.params.maxDepth)} imágenes`,
+  ),
+  'write-past-end': template(
+    (f) => `write of ${text(f.params.byteCount)} bytes at ${text(f.params.offset)} passes the end of the ${text(f.params.virtualSize)}-byte disk`,
+    (f) => `la escritura de ${text(f.params.byteCount)} bytes en ${text(f.params.offset)} pasa del final del disco de ${text(f.params.virtualSize)} bytes`,
+  ),
+};
+
+/**
+ * Failures without a reason template, by code: English keeps vhd-diff's message; Spanish says the same in general
+ * terms with the path (and errno) the error carries.
+ */
+export const VHD_IO_CODE_DETAILS: Readonly<Record<VhdIoErrorCode, Template<VhdIoFacts>>> = {
+  IO: template((f) => f.message, (f) => (f.errno === undefined ? f.path : `${f.path} (${f.errno})`)),
+  ABORTED: template((f) => f.message, (f) => `se canceló la operación sobre ${f.path}`),
+  ALREADY_EXISTS: template((f) => f.message, (f) => `${f.path} ya existe; nunca se reemplaza`),
+  NOT_A_VHD: template((f) => f.message, (f) => `${f.path} no es un VHD válido`),
+  UNSUPPORTED: template((f) => f.message, (f) => `${f.path}: operación o formato no compatible`),
+  SIZE_TOO_LARGE: template((f) => f.message, (f) => `${f.path}: el tamaño supera el máximo de VHD`),
+  SIZE_TOO_SMALL: template((f) => f.message, (f) => `${f.path}: el tamaño debe ser positivo`),
+  PARENT_NOT_FOUND: template((f) => f.message, (f) => `no se encuentra el primario de ${f.path}`),
+  PARENT_MISMATCH: template((f) => f.message, (f) => `el primario no corresponde a ${f.path}`),
+  PARENT_TIMESTAMP_MISMATCH: template((f) => f.message, (f) => `el primario de ${f.path} cambió después de crearse el hijo`),
+  CHAIN_LOOP: template((f) => f.message, (f) => `la cadena de ${f.path} forma un bucle`),
+  CHAIN_TOO_DEEP: template((f) => f.message, (f) => `la cadena de ${f.path} es demasiado larga`),
+  READ_ONLY: template((f) => f.message, (f) => `${f.path} se abrió en modo de solo lectura`),
+  OUT_OF_RANGE: template((f) => f.message, (f) => `${f.path}: desplazamiento o longitud fuera del disco virtual`),
+  CORRUPT: template((f) => f.message, (f) => `${f.path}: las estructuras de la imagen están dañadas`),
+};
+
+/** The facts of a vhd-diff failure, for the templates above. */
+export function vhdIoFacts(error: VhdIoError): VhdIoFacts {
+  const cause = error.cause;
+  const errno = (cause as { code?: unknown } | null | undefined)?.code;
+  const isFormatError = cause instanceof VhdFormatError;
+  return {
+    params: error.params ?? {},
+    path: error.path ?? text(error.params?.path),
+    message: error.message,
+    errno: !isFormatError && typeof errno === 'string' ? errno : undefined,
+    formatCode: isFormatError ? cause.code : undefined,
+    formatMessage: isFormatError ? cause.message : undefined,
+  };
+}
+
+/** A lenient decoder's problem (vhd-format speaks English): its message in English, its code's wording in Spanish. */
+export function formatProblemDetail(problem: { code: VhdFormatErrorCode; message: string }, lang: Language): string {
+  return lang === 'es' ? FORMAT_PROBLEM_ES[problem.code] : problem.message;
+}
+
+/** A vhd-diff failure in the caller's language: the reason's template when there is one, else the code's. */
+export function vhdIoErrorDetail(error: VhdIoError, lang: Language): string {
+  const reason = error.params?.reason;
+  const which = (reason === undefined ? undefined : VHD_IO_REASON_DETAILS[reason]) ?? VHD_IO_CODE_DETAILS[error.code];
+  return which[lang](vhdIoFacts(error));
 }

@@ -2,6 +2,7 @@ import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
 import { VhdIoError } from '@vhdkit/vhd-diff';
 import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME, ERRNO_TO_HRESULT_NAME, UNEXPECTED_ERROR_NAME, VpcError, isMappedErrno } from '@vhdkit/vpc-errors';
+import { vhdIoErrorDetail } from './details.js';
 
 /**
  * The one table from vhd-diff's `VhdIoError.code` to catalogue names. `'errno'`: the Node error on `cause.code`
@@ -10,6 +11,7 @@ import { CANCELLATION_NAME, ERRNO_TO_HRESULT_NAME, UNEXPECTED_ERROR_NAME, VpcErr
  * A parent that is not a VHD gets VM_E_INVALID_HD_FILE; a broken chain gets Virtual PC's parent-link codes:
  * VM_E_PARENT_PATH_NOT_FOUND (an ancestor cannot be located), VM_E_PARENT_CHILD_ID_MISMATCH (unique ids differ),
  * VM_E_PARENT_MODIFIED (timestamps differ); loops and absurd depths are damage, ERROR_FILE_CORRUPT.
+ * UNSUPPORTED is ERROR_NOT_SUPPORTED except for the reasons in VHD_IO_REASON_TO_HRESULT_NAME below.
  */
 export const VHD_IO_CODE_TO_HRESULT_NAME = {
   IO: 'errno',
@@ -28,6 +30,15 @@ export const VHD_IO_CODE_TO_HRESULT_NAME = {
   OUT_OF_RANGE: 'E_INVALIDARG',
   CORRUPT: 'ERROR_FILE_CORRUPT',
 } as const satisfies Record<VhdIoErrorCode, HresultName | 'errno'>;
+
+/**
+ * Where one code covers failures Virtual PC tells apart, vhd-diff's `params.reason` decides: an operation that
+ * needs a differencing image (merge, set-parent) on a fixed or dynamic one is VM_E_WRONG_HD_IMAGE_TYPE, Virtual
+ * PC's code for "this operation does not apply to this type of disk image", not a generic ERROR_NOT_SUPPORTED.
+ */
+export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, HresultName>>> = {
+  'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
+};
 
 export interface FailureContext {
   lang: Language;
@@ -51,11 +62,20 @@ function nameForErrno(errno: string | undefined, context: FailureContext): Hresu
 export function hresultNameFor(error: unknown, context: FailureContext): HresultName {
   if (error instanceof VpcError) return error.code;
   if (error instanceof VhdIoError) {
+    const reason = error.params?.reason;
+    const byReason = reason === undefined ? undefined : VHD_IO_REASON_TO_HRESULT_NAME[reason];
+    if (byReason !== undefined) return byReason;
     const mapped = VHD_IO_CODE_TO_HRESULT_NAME[error.code];
     return mapped === 'errno' ? nameForErrno(errnoOf(error.cause), context) : mapped;
   }
   if ((error as { name?: unknown } | null)?.name === 'AbortError') return CANCELLATION_NAME;
   return nameForErrno(errnoOf(error), context);
+}
+
+/** The context of a failure in the caller's language: vhd-diff failures through the detail table. */
+export function failureDetail(error: unknown, lang: Language): string {
+  if (error instanceof VhdIoError) return vhdIoErrorDetail(error, lang);
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -64,7 +84,7 @@ export function hresultNameFor(error: unknown, context: FailureContext): Hresult
  */
 export function toVpcError(error: unknown, context: FailureContext): VpcError {
   if (error instanceof VpcError) return error.language === context.lang ? error : error.inLanguage(context.lang);
-  const detail = context.detail ?? (error instanceof Error ? error.message : String(error));
+  const detail = context.detail ?? failureDetail(error, context.lang);
   return new VpcError(hresultNameFor(error, context), { cause: error, lang: context.lang, detail });
 }
 

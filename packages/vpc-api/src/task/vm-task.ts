@@ -20,6 +20,8 @@ export type TaskWork<T> = (signal: AbortSignal, onProgress: (bytesWritten: numbe
 
 export interface TaskStartOptions {
   description: string;
+  /** The operation in `lang`, for failure messages (cancellation, shutdown); default `description`. */
+  failureDetail?: string;
   lang: Language;
   /** Cancels the task like `cancel()`. */
   signal?: AbortSignal;
@@ -44,17 +46,21 @@ export class VMTask<T> extends EventEmitter<VMTaskEvents<T>> {
   #complete = false;
   #error: VpcError | undefined;
   #thenHidden = false;
+  #failureDetail: string;
 
   private constructor(description: string, completion: (task: VMTask<T>) => Promise<T>) {
     super();
     this.description = description;
+    this.#failureDetail = description;
     this.completion = completion(this);
     this.completion.catch(() => undefined);
   }
 
   /** Starts `work` now; the returned task is already running. */
   static start<T>(work: TaskWork<T>, options: TaskStartOptions): VMTask<T> {
-    return new VMTask<T>(options.description, (task) => task.#run(work, options));
+    const task = new VMTask<T>(options.description, (started) => started.#run(work, options));
+    if (options.failureDetail !== undefined) task.#failureDetail = options.failureDetail;
+    return task;
   }
 
   /**
@@ -79,8 +85,9 @@ export class VMTask<T> extends EventEmitter<VMTaskEvents<T>> {
     return this.#complete;
   }
 
-  /** The HRESULT: S_OK while running (nothing has failed yet) and after success; the failure's value after failure. */
+  /** The HRESULT: E_PENDING while running (no outcome yet), S_OK after success, the failure's value after failure. */
   get result(): number {
+    if (!this.#complete) return HRESULTS.E_PENDING;
     return this.#error?.hresult ?? HRESULTS.S_OK;
   }
 
@@ -115,7 +122,7 @@ export class VMTask<T> extends EventEmitter<VMTaskEvents<T>> {
   /** Cancels with a specific failure code (VirtualPC.shutdown uses VM_E_APP_SHUTTING_DOWN). */
   cancelWith(name: HresultName, lang: Language = 'en'): void {
     if (this.#complete || this.#controller.signal.aborted) return;
-    this.#controller.abort(new VpcError(name, { lang, detail: this.description }));
+    this.#controller.abort(new VpcError(name, { lang, detail: this.#failureDetail }));
   }
 
   async #run(work: TaskWork<T>, options: TaskStartOptions): Promise<T> {
@@ -151,7 +158,7 @@ export class VMTask<T> extends EventEmitter<VMTaskEvents<T>> {
       const reason = signal.reason;
       return new VpcError(reason.code, { lang, detail: reason.detail, cause: thrown });
     }
-    if (signal.aborted) return new VpcError(CANCELLATION_NAME, { lang, detail: this.description, cause: thrown });
+    if (signal.aborted) return new VpcError(CANCELLATION_NAME, { lang, detail: this.#failureDetail, cause: thrown });
     return toVpcError(thrown, { lang });
   }
 

@@ -1,13 +1,17 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { WriteStream, createReadStream } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { check, convert, merge, openDisk, repair, setParent } from '@vhdkit/vhd-diff';
+import { check, convert, copyDiskTo, merge, openDisk, repair, setParent } from '@vhdkit/vhd-diff';
+import type { VhdDisk } from '@vhdkit/vhd-diff';
 import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { createdDiskJson, describeCreated, printResult, stoppedReason } from '../command-context.js';
+import { checkReportLines, repairReportLines } from '../check-report-text.js';
 import { progressBar } from '../progress.js';
 import { parseSizeArgument } from '../size-argument.js';
+import { refuseWritePastEnd } from '../write-range.js';
 
 type ContextFactory = () => CommandContext;
 type SetExit = (code: number) => void;
@@ -24,7 +28,7 @@ export function registerCat(program: Command, context: ContextFactory, setExit: 
       const ctx = context();
       const disk = await openDisk(ctx.userPath(image));
       try {
-        await pipeline(disk.createReadStream(), ctx.io.stdout, { end: false, signal: ctx.stopSignal });
+        await copyToStdout(disk, ctx);
       } catch (error) {
         // A reader that goes away (`vpc cat x | head`) is not a failure of ours.
         if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw stoppedReason(ctx, error);
@@ -34,6 +38,35 @@ export function registerCat(program: Command, context: ContextFactory, setExit: 
       setExit(0);
     });
 }
+
+/**
+ * Process stdout (file, pipe or terminal), file streams and sockets are done with a chunk when they call back
+ * for it, so `copyDiskTo` may refill it; any other Writable (an embedder's collector) might keep chunks.
+ */
+function releasesChunksOnCallback(stream: Writable): boolean {
+  return stream === process.stdout || stream instanceof WriteStream || stream instanceof Socket;
+}
+
+async function copyToStdout(disk: VhdDisk, ctx: CommandContext): Promise<void> {
+  const stdout = ctx.io.stdout;
+  if (!releasesChunksOnCallback(stdout)) {
+    await pipeline(disk.createReadStream(), stdout, { end: false, signal: ctx.stopSignal });
+    return;
+  }
+  // A destroyed stdout keeps the listener: its 'error' event may still be pending.
+  stdout.on('error', ignoreReportedError);
+  try {
+    await copyDiskTo(disk, stdout, { signal: ctx.stopSignal });
+  } finally {
+    if (!stdout.destroyed) stdout.off('error', ignoreReportedError);
+  }
+}
+
+/**
+ * A failed write reaches copyDiskTo through its callback; the stream also emits it as 'error' (on a later
+ * tick), which must not become an uncaught exception with a stack trace.
+ */
+function ignoreReportedError(): void {}
 
 export function registerWrite(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
@@ -53,6 +86,7 @@ export function registerWrite(program: Command, context: ContextFactory, setExit
         for await (const chunk of input) {
           if (ctx.stopSignal.aborted) throw ctx.stopSignal.reason;
           const bytes = chunk as Uint8Array;
+          refuseWritePastEnd(disk, bytes.length, offset + written);
           await disk.write(bytes, offset + written);
           written += bytes.length;
         }
@@ -138,17 +172,13 @@ export function registerCheck(program: Command, context: ContextFactory, setExit
       const path = ctx.userPath(image);
       if (options.repair === true) {
         const outcome = await repair(path);
-        const lines = [
-          ...outcome.repaired.map((issue) => `repaired ${issue.code}: ${issue.message}`),
-          ...outcome.after.issues.map((issue) => `${issue.severity} ${issue.code}: ${issue.message}`),
-          outcome.after.ok ? `${path}: clean` : `${path}: problems remain`,
-        ];
+        const lines = repairReportLines(outcome, path, ctx.lang);
         printResult(ctx, outcome, lines.join('\n'));
         setExit(outcome.after.ok ? 0 : CHECK_PROBLEMS_EXIT_CODE);
         return;
       }
       const report = await check(path);
-      const lines = [...report.issues.map((issue) => `${issue.severity} ${issue.code}: ${issue.message}`), report.ok ? `${path}: clean` : `${path}: problems found`];
+      const lines = checkReportLines(report, path, ctx.lang);
       printResult(ctx, report, lines.join('\n'));
       setExit(report.ok ? 0 : CHECK_PROBLEMS_EXIT_CODE);
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DETAILS, detail } from '../../errors/details.js';
 import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { createdDiskJson, describeCreated, finishTask, printResult } from '../command-context.js';
@@ -55,7 +56,7 @@ export function registerCreate(program: Command, context: ContextFactory, setExi
       if (options.type !== 'dynamic' && options.type !== 'fixed') throw refusal('E_INVALIDARG', ctx.lang, `--type ${options.type}`);
       const blockSize = options.blockSize === undefined ? undefined : parseSizeArgument(options.blockSize);
       if (options.blockSize !== undefined && blockSize === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--block-size ${options.blockSize}`);
-      if (options.type === 'fixed' && blockSize !== undefined) throw refusal('E_INVALIDARG', ctx.lang, '--block-size applies to dynamic disks only');
+      if (options.type === 'fixed' && blockSize !== undefined) throw refusal('E_INVALIDARG', ctx.lang, detail(ctx.lang, DETAILS.blockSizeForFixed, {}));
       const vpc = ctx.virtualPc(facadeOptions(ctx, options));
       const imagePath = ctx.userPath(path);
       const task =

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
-import { readImageInfo, renderInfoText, resolvedChain } from '../info-report.js';
+import { readImageInfoWithMetadata, renderInfoText, resolvedChain } from '../info-report.js';
 
 export function registerInfo(program: Command, context: () => CommandContext, setExit: (code: number) => void): void {
   program
@@ -10,11 +10,11 @@ export function registerInfo(program: Command, context: () => CommandContext, se
     .argument('<path>', 'the image')
     .action(async (path: string) => {
       const ctx = context();
-      const report = await readImageInfo(ctx.userPath(path));
+      const { metadata, report } = await readImageInfoWithMetadata(ctx.userPath(path));
       if (ctx.json) {
         printResult(ctx, report, '');
       } else {
-        printResult(ctx, report, renderInfoText(report, await resolvedChain(report)));
+        printResult(ctx, report, renderInfoText(metadata, report, await resolvedChain(report)));
       }
       setExit(0);
     });
