@@ -1,5 +1,13 @@
 import type { Language } from '@vhdkit/vpc-errors';
 
+/**
+ * The `--lang` choices, listed here rather than taken from vpc-errors' LANGUAGES so that parsing arguments does not
+ * load the error catalogue (start-up time). `satisfies` keeps the list complete: a language added to vpc-errors (or
+ * one it lacks) is a compile error.
+ */
+const LANGUAGE_KEYS = { en: true, es: true } satisfies Record<Language, true>;
+export const CLI_LANGUAGES = Object.keys(LANGUAGE_KEYS) as Language[];
+
 /** `--lang es|en` wins; otherwise Spanish when LANG starts with "es" (es_ES.UTF-8, es_MX…), English else. */
 export function cliLanguage(flag: string | undefined, env: NodeJS.ProcessEnv): Language {
   if (flag === 'es' || flag === 'en') return flag;

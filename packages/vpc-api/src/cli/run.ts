@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Language } from '@vhdkit/vpc-errors';
-import { LANGUAGES, VpcError } from '@vhdkit/vpc-errors';
-import { VirtualPC } from '../virtual-pc.js';
 import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { userPathResolver } from './command-context.js';
 import { registerCat, registerCheck, registerConvert, registerMerge, registerSetParent, registerWrite } from './commands/chain.js';
 import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
-import { reportFailure } from './error-output.js';
-import { cliLanguage, languageFlagIn } from './language.js';
-import { usageErrorDetail } from '../errors/details.js';
+import { CLI_LANGUAGES, cliLanguage, languageFlagIn } from './language.js';
+
+// Start-up cost matters (scripts run `vpc` once per image): this module loads only commander and the command
+// registrations. The facade, vhd-diff, the error catalogue and the failure reporting are imported when first needed.
 
 interface GlobalOptions {
   json?: boolean;
@@ -48,10 +47,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       quiet: options.quiet === true,
       stopSignal: stopController.signal,
       userPath: userPathResolver(io.cwd),
-      virtualPc: (extra = {}) => {
+      virtualPc: async (extra = {}) => {
+        const { VirtualPC } = await import('../virtual-pc.js');
         const vpc = new VirtualPC({ language: lang, ...(io.volumeProbe === undefined ? {} : { volumeProbe: io.volumeProbe }), ...extra });
-        // SIGINT/SIGTERM: shutdown() rejects pending checks and cancels the running task (no file left).
-        stopController.signal.addEventListener('abort', () => void vpc.shutdown(), { once: true });
+        // SIGINT/SIGTERM: shutdown() rejects pending checks and cancels the running task (no file left). A signal
+        // that landed while the facade was loading shuts it down at once ('abort' does not fire twice).
+        if (stopController.signal.aborted) void vpc.shutdown();
+        else stopController.signal.addEventListener('abort', () => void vpc.shutdown(), { once: true });
         return vpc;
       },
     };
@@ -62,7 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .version(packageVersion(), '-V, --version')
     .option('--json', 'print the result (or the error) as JSON on stdout')
     .option('-q, --quiet', 'no progress bar')
-    .addOption(new Option('--lang <language>', 'language of messages (default: from LANG)').choices(LANGUAGES))
+    .addOption(new Option('--lang <language>', 'language of messages (default: from LANG)').choices(CLI_LANGUAGES))
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
@@ -85,7 +87,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerCheck(program, context, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
 
-  const onSignal = () => stopController.abort(new VpcError('VM_E_APP_SHUTTING_DOWN', { lang: lateLanguage(), detail: 'vpc' }));
+  // The error catalogue loads on demand, so the stop signal is aborted a moment after the OS signal, once it is there.
+  const onSignal = () => {
+    void import('@vhdkit/vpc-errors').then(({ VpcError }) =>
+      stopController.abort(new VpcError('VM_E_APP_SHUTTING_DOWN', { lang: lateLanguage(), detail: 'vpc' })),
+    );
+  };
   if (io.handleSignals === true) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -96,10 +103,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       if (usageText === undefined) return error.exitCode; // help and version: 0; help after a bare `vpc`: 1
+      const [{ reportFailure }, { usageErrorDetail }, { VpcError }] = await Promise.all([
+        import('./error-output.js'),
+        import('../errors/details.js'),
+        import('@vhdkit/vpc-errors'),
+      ]);
       const lang = lateLanguage();
       const usage = new VpcError('E_INVALIDARG', { lang, detail: usageErrorDetail(error.code, usageText, lang) });
       return reportFailure(io, usage, lang, program.opts<GlobalOptions>().json === true);
     }
+    const { reportFailure } = await import('./error-output.js');
     return reportFailure(io, error, lateLanguage(), program.opts<GlobalOptions>().json === true);
   } finally {
     if (io.handleSignals === true) {

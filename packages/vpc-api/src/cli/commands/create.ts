@@ -1,26 +1,10 @@
 import type { Command } from 'commander';
-import { DETAILS, detail } from '../../errors/details.js';
-import { refusal } from '../../errors/hresult-map.js';
-import type { CommandContext } from '../command-context.js';
-import { createdDiskJson, describeCreated, finishTask, printResult } from '../command-context.js';
-import { parseSizeArgument } from '../size-argument.js';
+import type { ContextFactory, SetExit } from '../command-context.js';
+import type { CommonCreateOptions, CreateOptions } from '../actions/create.js';
 
-type ContextFactory = () => CommandContext;
+// Registration only: the VirtualPC facade, its volume probe and the progress bar load when a creation runs.
 
-interface CommonCreateOptions {
-  requireHardwareVirtualization?: boolean;
-  minFree?: string;
-}
-
-function facadeOptions(ctx: CommandContext, options: CommonCreateOptions): { requireHardwareVirtualization: boolean; minimumFreeBytes?: number } {
-  const requireHardwareVirtualization = options.requireHardwareVirtualization === true;
-  if (options.minFree === undefined) return { requireHardwareVirtualization };
-  const minimumFreeBytes = parseSizeArgument(options.minFree);
-  if (minimumFreeBytes === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--min-free ${options.minFree}`);
-  return { requireHardwareVirtualization, minimumFreeBytes };
-}
-
-export function registerCreateDiff(program: Command, context: ContextFactory, setExit: (code: number) => void): void {
+export function registerCreateDiff(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('create-diff')
     .description('create a differencing disk; a relative path is resolved against the folder of the other path')
@@ -31,15 +15,12 @@ export function registerCreateDiff(program: Command, context: ContextFactory, se
     .option('--min-free <size>', 'free space the volume must have before starting (default 8M)')
     .action(async (imagePath: string | undefined, parentPath: string | undefined, options: CommonCreateOptions) => {
       const ctx = context();
-      const vpc = ctx.virtualPc(facadeOptions(ctx, options));
-      const task = await vpc.createDifferencingVirtualHardDisk(imagePath as string, parentPath as string);
-      const disk = await finishTask(ctx, task);
-      printResult(ctx, createdDiskJson(disk), describeCreated(disk));
-      setExit(0);
+      const { createDifferencing } = await import('../actions/create.js');
+      setExit(await createDifferencing(ctx, imagePath, parentPath, options));
     });
 }
 
-export function registerCreate(program: Command, context: ContextFactory, setExit: (code: number) => void): void {
+export function registerCreate(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('create')
     .description('create a fixed or dynamic disk (a relative path is relative to the working directory)')
@@ -49,22 +30,9 @@ export function registerCreate(program: Command, context: ContextFactory, setExi
     .option('--block-size <size>', 'dynamic disks: block size (default 2M)')
     .option('--require-hardware-virtualization', 'refuse when the CPU lacks vmx/svm')
     .option('--min-free <size>', 'free space the volume must have before starting (default 8M)')
-    .action(async (path: string, options: CommonCreateOptions & { size: string; type: string; blockSize?: string }) => {
+    .action(async (path: string, options: CreateOptions) => {
       const ctx = context();
-      const sizeBytes = parseSizeArgument(options.size);
-      if (sizeBytes === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--size ${options.size}`);
-      if (options.type !== 'dynamic' && options.type !== 'fixed') throw refusal('E_INVALIDARG', ctx.lang, `--type ${options.type}`);
-      const blockSize = options.blockSize === undefined ? undefined : parseSizeArgument(options.blockSize);
-      if (options.blockSize !== undefined && blockSize === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--block-size ${options.blockSize}`);
-      if (options.type === 'fixed' && blockSize !== undefined) throw refusal('E_INVALIDARG', ctx.lang, detail(ctx.lang, DETAILS.blockSizeForFixed, {}));
-      const vpc = ctx.virtualPc(facadeOptions(ctx, options));
-      const imagePath = ctx.userPath(path);
-      const task =
-        options.type === 'fixed'
-          ? await vpc.createFixedVirtualHardDisk(imagePath, sizeBytes)
-          : await vpc.createDynamicVirtualHardDisk(imagePath, sizeBytes, blockSize === undefined ? {} : { blockSize });
-      const disk = await finishTask(ctx, task);
-      printResult(ctx, createdDiskJson(disk), describeCreated(disk));
-      setExit(0);
+      const { createStandalone } = await import('../actions/create.js');
+      setExit(await createStandalone(ctx, path, options));
     });
 }

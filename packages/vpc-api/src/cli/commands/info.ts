@@ -1,21 +1,16 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../command-context.js';
-import { printResult } from '../command-context.js';
-import { readImageInfoWithMetadata, renderInfoText, resolvedChain } from '../info-report.js';
+import type { ContextFactory, SetExit } from '../command-context.js';
 
-export function registerInfo(program: Command, context: () => CommandContext, setExit: (code: number) => void): void {
+// Registration only: the metadata reader loads when `vpc info` runs.
+
+export function registerInfo(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('info')
     .description('show every footer and header field, the parent locators with their paths, allocated blocks and the chain')
     .argument('<path>', 'the image')
     .action(async (path: string) => {
       const ctx = context();
-      const { metadata, report } = await readImageInfoWithMetadata(ctx.userPath(path));
-      if (ctx.json) {
-        printResult(ctx, report, '');
-      } else {
-        printResult(ctx, report, renderInfoText(metadata, report, await resolvedChain(report)));
-      }
-      setExit(0);
+      const { showInfo } = await import('../actions/info.js');
+      setExit(await showInfo(ctx, path));
     });
 }

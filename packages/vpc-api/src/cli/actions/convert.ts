@@ -1,0 +1,24 @@
+import { convert } from '@vhdkit/vhd-diff';
+import { refusal } from '../../errors/hresult-map.js';
+import type { CommandContext } from '../command-context.js';
+import { printResult } from '../command-context.js';
+import { createdDiskJson, describeCreated } from '../created-disk.js';
+import { progressBar } from '../progress.js';
+import { stoppedReason } from '../stopped-reason.js';
+
+/** `vpc convert <source> <destination> --type fixed|dynamic`: flattens the chain into a new image. Returns the exit code. */
+export async function convertImage(ctx: CommandContext, source: string, destination: string, options: { type: string }): Promise<number> {
+  if (options.type !== 'fixed' && options.type !== 'dynamic') throw refusal('E_INVALIDARG', ctx.lang, `--type ${options.type}`);
+  const bar = progressBar(ctx.io, ctx.quiet, 'Convert');
+  try {
+    const disk = await convert(ctx.userPath(source), ctx.userPath(destination), {
+      type: options.type, signal: ctx.stopSignal, onProgress: (p) => bar.update(p.bytesWritten, p.totalBytes),
+    });
+    bar.stop();
+    printResult(ctx, createdDiskJson(disk), describeCreated(disk));
+  } catch (error) {
+    bar.stop();
+    throw await stoppedReason(ctx, error);
+  }
+  return 0;
+}

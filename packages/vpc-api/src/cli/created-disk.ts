@@ -1,0 +1,33 @@
+import type { CreatedDisk } from '@vhdkit/vhd-diff';
+import type { VMTask } from '../task/vm-task.js';
+import type { CommandContext } from './command-context.js';
+import { progressBar } from './progress.js';
+
+/** The `--json` shape of a created (or converted) disk. */
+export function createdDiskJson(disk: CreatedDisk) {
+  return {
+    path: disk.path,
+    type: disk.diskType,
+    virtualSize: disk.virtualSize,
+    fileSize: disk.fileSize,
+    blockSize: disk.blockSize ?? null,
+    uniqueId: disk.uniqueIdText,
+    parent: disk.parent === undefined ? null : { path: disk.parent.path, uniqueId: disk.parent.uniqueIdText, locators: disk.parent.locators },
+  };
+}
+
+export function describeCreated(disk: CreatedDisk): string {
+  const parent = disk.parent === undefined ? '' : `, parent ${disk.parent.path}`;
+  return `Created ${disk.diskType} disk ${disk.path} (${disk.virtualSize} bytes virtual, ${disk.fileSize} bytes on disk, id ${disk.uniqueIdText}${parent})`;
+}
+
+/** Runs a creation task to its end with a progress bar (SIGINT/SIGTERM shut the VirtualPC down, which cancels it). */
+export async function finishTask(context: CommandContext, task: VMTask<CreatedDisk>): Promise<CreatedDisk> {
+  const bar = progressBar(context.io, context.quiet, task.description);
+  task.on('progress', (progress) => bar.update(progress.bytesWritten, progress.totalBytes));
+  try {
+    return await task.completion;
+  } finally {
+    bar.stop();
+  }
+}
