@@ -6,10 +6,19 @@ import { chainError, withIo } from './errors.js';
 import { readFully } from './file-io.js';
 import { openChain } from './open-disk.js';
 import { contiguousGroups, ownRuns } from './own-runs.js';
+import type { OwnRun } from './own-runs.js';
+import type { ChainDisk } from './disk.js';
+import type { ImageFile } from './image-file.js';
 import type { MergeResult, ProgressOptions } from './types.js';
 
 /** Child sectors are copied in groups of up to this many bytes (new parent blocks are then appended together). */
 const MERGE_GROUP_BYTES = 32 * 1024 * 1024;
+
+/** Child bitmaps are loaded this many blocks at a time (bounded concurrency and memory for huge disks). */
+const BITMAP_PREFETCH_BLOCKS = 1024;
+
+/** Child runs read concurrently within a group (a group may hold thousands of small runs). */
+const READS_IN_FLIGHT = 8;
 
 /** Written beside the child before the parent is first touched; says "this child is being merged". */
 interface MergeJournal {
@@ -69,6 +78,7 @@ export async function merge(childPath: string, options: ProgressOptions & { time
     if (journal && (journal.childUniqueId !== expected.childUniqueId || journal.parentUniqueId !== expected.parentUniqueId)) {
       throw chainError('CORRUPT', `${journalPath} belongs to another merge (child ${journal.childUniqueId}, parent ${journal.parentUniqueId})`, child);
     }
+    await prefetchBitmaps(childDisk.file);
     const runs = await ownRuns(childDisk.file);
     const totalBytes = runs.reduce((sum, run) => sum + run.length, 0);
     if (!journal) await writeJournal(journalPath, expected);
@@ -77,20 +87,37 @@ export async function merge(childPath: string, options: ProgressOptions & { time
     let bytesWritten = 0;
     try {
       options.onProgress?.({ bytesWritten, totalBytes });
-      const buffer = new Uint8Array(Math.min(MERGE_GROUP_BYTES, Math.max(totalBytes, SECTOR_SIZE)) + (childDisk.blockSize ?? 0));
-      for (const group of contiguousGroups(runs, MERGE_GROUP_BYTES)) {
-        throwIfAborted(options.signal, child);
-        let filled = 0;
-        for (const run of group) {
-          await withIo(child, () => readFully(childDisk.file.handle, buffer.subarray(filled, filled + run.length), run.fileOffset));
-          filled += run.length;
-        }
-        await parent.write(buffer.subarray(0, filled), group[0]!.virtualOffset);
-        bytesWritten += filled;
+      // Two buffers: the child's next group is read while the parent writes the current one.
+      const bufferBytes = Math.min(MERGE_GROUP_BYTES, Math.max(totalBytes, SECTOR_SIZE)) + (childDisk.blockSize ?? 0);
+      const buffers = [new Uint8Array(bufferBytes), new Uint8Array(bufferBytes)];
+      let pendingWrite: Promise<void> | undefined;
+      let pendingBytes = 0;
+      const finishPendingWrite = async (): Promise<void> => {
+        if (!pendingWrite) return;
+        await pendingWrite;
+        pendingWrite = undefined;
+        bytesWritten += pendingBytes;
         options.onProgress?.({ bytesWritten, totalBytes });
+      };
+      try {
+        let turn = 0;
+        for (const group of contiguousGroups(runs, MERGE_GROUP_BYTES)) {
+          throwIfAborted(options.signal, child);
+          const buffer = buffers[turn++ % 2]!;
+          const filled = await readGroup(childDisk.file, parent, group, buffer);
+          await finishPendingWrite();
+          pendingWrite = parent.write(buffer.subarray(0, filled), group[0]!.virtualOffset);
+          // Marked handled now: it is awaited after the next read, and a failure must not count as unhandled meanwhile.
+          pendingWrite.catch(() => undefined);
+          pendingBytes = filled;
+        }
+      } finally {
+        // Never leave a write running into a buffer being reused or a handle being closed (also on abort/errors).
+        if (pendingWrite) await pendingWrite.catch(() => undefined);
       }
-      await parent.flush();
+      await finishPendingWrite();
     } finally {
+      // close() flushes: the one fsync that makes the parent durable before the child is deleted.
       await parent.close();
     }
     result = { childPath: child, parentPath: parentDisk.path, sectorsCopied: totalBytes / SECTOR_SIZE, bytesCopied: totalBytes };
@@ -101,6 +128,44 @@ export async function merge(childPath: string, options: ProgressOptions & { time
   await syncFolder(dirname(child));
   await withIo(journalPath, () => unlink(journalPath));
   return result;
+}
+
+/** Loads the child's bitmaps concurrently, a window at a time, so ownRuns finds them cached instead of reading one by one. */
+async function prefetchBitmaps(file: ImageFile): Promise<void> {
+  for (let first = 0; first < file.bat.length; first += BITMAP_PREFETCH_BLOCKS) {
+    await file.prefetchBlockStates(first, Math.min(first + BITMAP_PREFETCH_BLOCKS, file.bat.length) - 1);
+  }
+}
+
+/**
+ * Reads one group of the child's own runs into `buffer` (one read per run; a whole block is one run,
+ * a few in flight at a time) while the parent's bitmaps for the same blocks are loaded, so its writer finds them cached.
+ */
+async function readGroup(childFile: ImageFile, parent: ChainDisk, group: readonly OwnRun[], buffer: Uint8Array): Promise<number> {
+  const filled = group.reduce((sum, run) => sum + run.length, 0);
+  const parentBlockSize = parent.file.geometry?.blockSize;
+  const parentBitmaps = parentBlockSize === undefined
+    ? Promise.resolve()
+    : parent.file.prefetchBlockStates(Math.floor(group[0]!.virtualOffset / parentBlockSize), Math.floor((group[0]!.virtualOffset + filled - 1) / parentBlockSize));
+  const childReads = readRuns(childFile, group, buffer);
+  // Both settle before anything fails: no read may still be filling the buffer or using a handle afterwards.
+  const [bitmaps, reads] = await Promise.allSettled([parentBitmaps, childReads]);
+  if (bitmaps.status === 'rejected') throw bitmaps.reason;
+  if (reads.status === 'rejected') throw reads.reason;
+  return filled;
+}
+
+async function readRuns(childFile: ImageFile, runs: readonly OwnRun[], buffer: Uint8Array): Promise<void> {
+  let filled = 0;
+  for (let first = 0; first < runs.length; first += READS_IN_FLIGHT) {
+    const reads = runs.slice(first, first + READS_IN_FLIGHT).map((run) => {
+      const target = buffer.subarray(filled, filled + run.length);
+      filled += run.length;
+      return withIo(childFile.path, () => readFully(childFile.handle, target, run.fileOffset));
+    });
+    const outcomes = await Promise.allSettled(reads);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
