@@ -8,6 +8,7 @@ import { sha256Bytes, sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit
 import { VhdIoError, check, copyDiskTo, createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk, readImageMetadata, resolveParentPath } from '../src/index.js';
 import type { VhdDisk } from '../src/index.js';
 import { KiB, MiB, footerUniqueId, patchHeader, patternBytes, rawLayout, sorted } from './helpers/chain-images.js';
+import { expectVhdIoError } from './helpers/disk-io.js';
 
 /** The first group of an id's text form (the bytes in stored order). */
 const idPrefix = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').slice(0, 8);
@@ -32,16 +33,6 @@ async function streamBytes(disk: VhdDisk, options?: { start?: number; end?: numb
     }),
   );
   return Buffer.concat(parts);
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<VhdIoError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VhdIoError);
-  expect((error as VhdIoError).code).toBe(code);
-  return error as VhdIoError;
 }
 
 describe.skipIf(!fixtures.available)('real images from other tools', { timeout: 30_000 }, () => {
@@ -104,7 +95,7 @@ describe.skipIf(!fixtures.available)('real images from other tools', { timeout: 
     const { path: found, tried } = await resolveParentPath(await readImageMetadata(path));
     expect(found).toBeUndefined();
     expect(tried).toEqual([join(fixtures.dir, 'fat-parent.vhd')]);
-    const error = await expectCode(openDisk(path), 'PARENT_NOT_FOUND');
+    const error = await expectVhdIoError(openDisk(path), 'PARENT_NOT_FOUND');
     expect(error.message).toContain('fat-parent.vhd');
   });
 });
@@ -202,9 +193,9 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
     const { child } = await chain('read-only');
     const disk = await openDisk(child);
     try {
-      await expectCode(disk.write(new Uint8Array(1), 0), 'READ_ONLY');
-      await expectCode(disk.read(new Uint8Array(1), -1), 'OUT_OF_RANGE');
-      await expectCode(disk.read(new Uint8Array(1), 0.5), 'OUT_OF_RANGE');
+      await expectVhdIoError(disk.write(new Uint8Array(1), 0), 'READ_ONLY');
+      await expectVhdIoError(disk.read(new Uint8Array(1), -1), 'OUT_OF_RANGE');
+      await expectVhdIoError(disk.read(new Uint8Array(1), 0.5), 'OUT_OF_RANGE');
     } finally {
       await disk.close();
     }
@@ -214,7 +205,7 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
     const { dir, child } = await chain('mismatch');
     const other = join(dir, 'other.vhd');
     await createDynamicDisk(other, 3 * MiB, { blockSize: 512 * KiB });
-    const error = await expectCode(openDisk(child, { parentPath: other }), 'PARENT_MISMATCH');
+    const error = await expectVhdIoError(openDisk(child, { parentPath: other }), 'PARENT_MISMATCH');
     expect(error.message).toContain(idPrefix(await footerUniqueId(other)));
     expect(error.message).toContain(idPrefix(await footerUniqueId(join(dir, 'parent.vhd'))));
   });
@@ -223,7 +214,7 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
     const { parent, child } = await chain('timestamp');
     const { mtime } = await stat(parent);
     await utimes(parent, mtime, new Date(mtime.getTime() + 10_000));
-    const error = await expectCode(openDisk(child), 'PARENT_TIMESTAMP_MISMATCH');
+    const error = await expectVhdIoError(openDisk(child), 'PARENT_TIMESTAMP_MISMATCH');
     expect(error.message).toMatch(/timestamp/);
     const accepted = await openDisk(child, { timestampMismatch: 'accept' });
     expect(accepted.warnings.join('\n')).toMatch(/timestamp.*accepted/);
@@ -305,7 +296,7 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
     const { dir, child } = await chain('loop');
     const grandchild = join(dir, 'grandchild.vhd');
     await createDifferencingDisk(grandchild, child);
-    const deep = await expectCode(openDisk(grandchild, { maxDepth: 2 }), 'CHAIN_TOO_DEEP');
+    const deep = await expectVhdIoError(openDisk(grandchild, { maxDepth: 2 }), 'CHAIN_TOO_DEEP');
     expect(deep.message).toContain('2');
     const full = await openDisk(grandchild, { maxDepth: 3 });
     await full.close();
@@ -318,7 +309,7 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
       const name = 'grandchild.vhd';
       for (let index = 0; index < name.length; index++) header.setUint16(64 + index * 2, name.charCodeAt(index));
     });
-    await expectCode(openDisk(grandchild), 'CHAIN_LOOP');
+    await expectVhdIoError(openDisk(grandchild), 'CHAIN_LOOP');
   });
 
   it('reads a fixed disk and a fixed parent', async () => {

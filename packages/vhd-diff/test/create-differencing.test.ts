@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VhdFormatError } from '@vhdkit/vhd-format';
 import { tempDir } from '@vhdkit/test-support';
 import {
-  VhdIoError,
   createDifferencingDisk,
   createDynamicDisk,
   createFixedDisk,
@@ -14,6 +13,7 @@ import {
 import { planDifferencingChild } from '../src/create/differencing.js';
 import { writeImageFile } from '../src/create/write-image.js';
 import { fingerprint, listFolder, rawFooter, rawHeader, readBytes, utf16le, vhdSeconds } from './create-support.js';
+import { expectVhdIoError } from './helpers/disk-io.js';
 
 const MiB = 1024 * 1024;
 const NOW = new Date('2026-03-04T05:06:07.890Z');
@@ -268,16 +268,6 @@ describe('createDifferencingDisk: the child of each kind of parent', () => {
   });
 });
 
-async function expectRefusal(promise: Promise<unknown>, code: string): Promise<VhdIoError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VhdIoError);
-  expect((error as VhdIoError).code).toBe(code);
-  return error as VhdIoError;
-}
-
 describe('createDifferencingDisk: refusals', () => {
   let folder: { path: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
@@ -289,14 +279,14 @@ describe('createDifferencingDisk: refusals', () => {
     const dir = join(folder.path, 'not-vhd');
     await mkdir(dir);
     await writeFile(join(dir, 'notes.txt'), 'x'.repeat(5000));
-    const error = await expectRefusal(createDifferencingDisk(join(dir, 'c.vhd'), join(dir, 'notes.txt')), 'NOT_A_VHD');
+    const error = await expectVhdIoError(createDifferencingDisk(join(dir, 'c.vhd'), join(dir, 'notes.txt')), 'NOT_A_VHD');
     expect(error.cause).toBeInstanceOf(VhdFormatError);
     expect(error.message).toMatch(/not a valid VHD/);
     expect(await listFolder(dir)).toEqual(['notes.txt']);
   });
 
   it('a missing parent: IO with the Node error (ENOENT) as the cause', async () => {
-    const error = await expectRefusal(createDifferencingDisk(join(folder.path, 'c.vhd'), join(folder.path, 'missing.vhd')), 'IO');
+    const error = await expectVhdIoError(createDifferencingDisk(join(folder.path, 'c.vhd'), join(folder.path, 'missing.vhd')), 'IO');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
     expect(await listFolder(folder.path)).not.toContain('c.vhd');
   });
@@ -309,20 +299,20 @@ describe('createDifferencingDisk: refusals', () => {
     bytes[bytes.length - 512 + 64] ^= 0x01; // checksum of the trailing footer
     bytes[64] ^= 0x01; // and of the copy, so there is no intact footer to fall back on
     await writeFile(join(dir, 'p.vhd'), bytes);
-    await expectRefusal(createDifferencingDisk(join(dir, 'c.vhd'), join(dir, 'p.vhd')), 'CORRUPT');
+    await expectVhdIoError(createDifferencingDisk(join(dir, 'c.vhd'), join(dir, 'p.vhd')), 'CORRUPT');
     expect(await listFolder(dir)).toEqual(['p.vhd']);
   });
 
   it('a destination folder that does not exist: IO (ENOENT)', async () => {
     await createDynamicDisk(join(folder.path, 'p.vhd'), 3 * MiB);
-    const error = await expectRefusal(createDifferencingDisk(join(folder.path, 'nowhere', 'c.vhd'), join(folder.path, 'p.vhd')), 'IO');
+    const error = await expectVhdIoError(createDifferencingDisk(join(folder.path, 'nowhere', 'c.vhd'), join(folder.path, 'p.vhd')), 'IO');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
   it('the parent itself as the destination: ALREADY_EXISTS, parent untouched', async () => {
     await createDynamicDisk(join(folder.path, 'self.vhd'), 3 * MiB);
     const before = await fingerprint(join(folder.path, 'self.vhd'));
-    await expectRefusal(createDifferencingDisk(join(folder.path, 'self.vhd'), join(folder.path, 'self.vhd')), 'ALREADY_EXISTS');
+    await expectVhdIoError(createDifferencingDisk(join(folder.path, 'self.vhd'), join(folder.path, 'self.vhd')), 'ALREADY_EXISTS');
     expect(await fingerprint(join(folder.path, 'self.vhd'))).toEqual(before);
   });
 
@@ -330,12 +320,12 @@ describe('createDifferencingDisk: refusals', () => {
     const dir = join(folder.path, 'odd\\name');
     await mkdir(dir);
     await createDynamicDisk(join(dir, 'p.vhd'), 3 * MiB);
-    await expectRefusal(createDifferencingDisk(join(folder.path, 'c2.vhd'), join(dir, 'p.vhd')), 'UNSUPPORTED');
+    await expectVhdIoError(createDifferencingDisk(join(folder.path, 'c2.vhd'), join(dir, 'p.vhd')), 'UNSUPPORTED');
     expect(await listFolder(folder.path)).not.toContain('c2.vhd');
   });
 
   it('a unique id that is not 16 bytes: UNSUPPORTED', async () => {
     await createDynamicDisk(join(folder.path, 'p2.vhd'), 3 * MiB);
-    await expectRefusal(createDifferencingDisk(join(folder.path, 'c3.vhd'), join(folder.path, 'p2.vhd'), { uniqueId: new Uint8Array(15) }), 'UNSUPPORTED');
+    await expectVhdIoError(createDifferencingDisk(join(folder.path, 'c3.vhd'), join(folder.path, 'p2.vhd'), { uniqueId: new Uint8Array(15) }), 'UNSUPPORTED');
   });
 });

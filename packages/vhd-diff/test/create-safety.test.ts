@@ -13,18 +13,10 @@ import {
   type WriteProgress,
 } from '../src/index.js';
 import { fingerprint, listFolder } from './create-support.js';
+import { expectVhdIoError } from './helpers/disk-io.js';
 
 const MiB = 1024 * 1024;
 const HUGE = 2040 * 1024 * MiB;
-
-async function caught(promise: Promise<unknown>): Promise<VhdIoError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(VhdIoError);
-  return error as VhdIoError;
-}
 
 let folder: { path: string; cleanup: () => Promise<void> };
 let parentPath: string;
@@ -73,7 +65,7 @@ describe('abort', () => {
   it.each(creators)('$name: an already-aborted signal refuses at once', async ({ name, create }) => {
     const dir = await freshFolder(`pre-abort-${name}`);
     const reason = new Error('user gave up');
-    const error = await caught(create(join(dir, 'd.vhd'), { signal: AbortSignal.abort(reason) }));
+    const error = await expectVhdIoError(create(join(dir, 'd.vhd'), { signal: AbortSignal.abort(reason) }));
     expect(error.code).toBe('ABORTED');
     expect(error.cause).toBe(reason);
     expect(await listFolder(dir)).toEqual([]);
@@ -90,7 +82,7 @@ describe('abort', () => {
       const dir = await freshFolder(`abort-${name}-${label.replaceAll(' ', '-')}`);
       const controller = new AbortController();
       let abortedAt: WriteProgress | undefined;
-      const error = await caught(
+      const error = await expectVhdIoError(
         create(join(dir, 'd.vhd'), {
           signal: controller.signal,
           onProgress: (progress) => {
@@ -143,7 +135,7 @@ describe('never replacing a file', () => {
   it.each(creators)('$name refuses an existing file and leaves it byte for byte', async ({ name, create }) => {
     const dir = await freshFolder(`existing-${name}`);
     await writeFile(join(dir, 'd.vhd'), 'precious data');
-    const error = await caught(create(join(dir, 'd.vhd'), {}));
+    const error = await expectVhdIoError(create(join(dir, 'd.vhd'), {}));
     expect(error.code).toBe('ALREADY_EXISTS');
     expect(await readFile(join(dir, 'd.vhd'), 'utf8')).toBe('precious data');
     expect(await listFolder(dir)).toEqual(['d.vhd']);
@@ -152,7 +144,7 @@ describe('never replacing a file', () => {
   it('refuses a dangling symbolic link at the path (and creates nothing at its target)', async () => {
     const dir = await freshFolder('symlink');
     await symlink(join(dir, 'target.vhd'), join(dir, 'd.vhd'));
-    const error = await caught(createDifferencingDisk(join(dir, 'd.vhd'), parentPath));
+    const error = await expectVhdIoError(createDifferencingDisk(join(dir, 'd.vhd'), parentPath));
     expect(error.code).toBe('ALREADY_EXISTS');
     expect(await readlink(join(dir, 'd.vhd'))).toBe(join(dir, 'target.vhd'));
     expect(await listFolder(dir)).toEqual(['d.vhd']);
@@ -161,7 +153,7 @@ describe('never replacing a file', () => {
   it('a file that appears while the child is being written wins; ours is dropped with ALREADY_EXISTS', async () => {
     const dir = await freshFolder('late-arrival');
     let planted = false;
-    const error = await caught(
+    const error = await expectVhdIoError(
       createDifferencingDisk(join(dir, 'd.vhd'), parentPath, {
         onProgress: (progress) => {
           if (!planted && progress.bytesWritten > 0) {
@@ -201,7 +193,7 @@ describe('a failing write', () => {
     '$name on a full volume: IO with ENOSPC as the cause, nothing left behind',
     async ({ create }) => {
       await withTinyVolume(async (dir) => {
-        const error = await caught(create(join(dir, 'd.vhd'), {}));
+        const error = await expectVhdIoError(create(join(dir, 'd.vhd'), {}));
         expect(error.code).toBe('IO');
         expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOSPC');
         expect(await listFolder(dir)).toEqual([]);

@@ -24,12 +24,16 @@ export async function writeIntoDisk(path: string, bytes: Uint8Array, offset: num
   }
 }
 
-/** Awaits a promise that must reject with a VhdIoError, and returns that error for further assertions. */
-export async function expectVhdIoError(promise: Promise<unknown>): Promise<VhdIoError> {
+/**
+ * Awaits a promise that must reject with a VhdIoError (with `code`, when given), and returns that error for
+ * further assertions.
+ */
+export async function expectVhdIoError(promise: Promise<unknown>, code?: VhdIoError['code']): Promise<VhdIoError> {
   const error = await promise.then(
     () => undefined,
     (reason: unknown) => reason,
   );
   expect(error).toBeInstanceOf(VhdIoError);
+  if (code !== undefined) expect((error as VhdIoError).code).toBe(code);
   return error as VhdIoError;
 }
