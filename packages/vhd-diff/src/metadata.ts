@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readFully } from './file-io.js';
 import {
   DYNAMIC_HEADER_SIZE,
   DiskType,
@@ -256,13 +257,9 @@ class MetadataReader {
 
   private async read(offset: number, length: number): Promise<Uint8Array> {
     const bytes = new Uint8Array(length);
-    let filled = 0;
+    let filled: number;
     try {
-      while (filled < length) {
-        const { bytesRead } = await this.handle.read(bytes, filled, length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
+      filled = await readFully(this.handle, bytes, offset);
     } catch (error) {
       throw toVhdIoError(error, 'reading', this.path);
     }

@@ -1,6 +1,6 @@
 import { SECTOR_SIZE, SectorBitmap, blockOffsetForNewBlock } from '@vhdkit/vhd-format';
 import { withIo } from './errors.js';
-import { writeFully, writeGathered } from './file-io.js';
+import { writeFully, writeGathered } from '../file-io.js';
 import type { ImageFile } from './image-file.js';
 
 /** Reads virtual bytes of some layer into `target`. */

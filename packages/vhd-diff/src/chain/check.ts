@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DYNAMIC_HEADER_SIZE, FOOTER_SIZE, computeChecksum } from '@vhdkit/vhd-format';
 import { withIo } from './errors.js';
-import { writeFully } from './file-io.js';
+import { writeFully } from '../file-io.js';
 import { inspect } from './inspect.js';
 import type { CheckIssue, CheckReport } from './types.js';
 

@@ -4,7 +4,7 @@ import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-format';
 import { createDynamicDisk, createFixedDisk, temporaryPathFor, throwIfAborted } from './creation-api.js';
 import type { CreatedDisk } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
-import { isAllZero } from './file-io.js';
+import { isAllZero } from '../file-io.js';
 import { openChain } from './open-disk.js';
 import type { ByteRange, ProgressOptions } from './types.js';
 

@@ -3,7 +3,7 @@ import { SECTOR_SIZE, SectorBitmap } from '@vhdkit/vhd-format';
 import type { DiskTypeName } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
-import { readFully, readGatheredFully } from './file-io.js';
+import { readFully, readGatheredFully } from '../file-io.js';
 import type { ImageFile } from './image-file.js';
 import { BlockWriter } from './block-writer.js';
 import { nodeReadStream, webReadStream } from './streams.js';

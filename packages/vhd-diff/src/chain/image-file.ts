@@ -17,7 +17,7 @@ import type { DiskTypeName, DynamicHeader } from '@vhdkit/vhd-format';
 import { openReadOnly, readImageMetadata } from './creation-api.js';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
-import { readFully } from './file-io.js';
+import { readFully } from '../file-io.js';
 
 /** What a block's bitmap says, cached so reads of full or empty blocks skip the per-sector walk. */
 export interface BlockState {

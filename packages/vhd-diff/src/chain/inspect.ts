@@ -21,7 +21,7 @@ import {
 import type { DiskTypeName, DynamicHeader, Footer, FormatProblem, Lenient } from '@vhdkit/vhd-format';
 import { openReadOnly, readImageMetadata } from './creation-api.js';
 import { withIo } from './errors.js';
-import { readFully } from './file-io.js';
+import { readFully } from '../file-io.js';
 import { timestampMismatch } from './open-disk.js';
 import { resolveParentPath } from './resolve-parent.js';
 import type { CheckIssue, CheckReport, CheckSeverity } from './types.js';

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { SECTOR_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import { throwIfAborted } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
-import { readFully } from './file-io.js';
+import { readFully } from '../file-io.js';
 import { openChain } from './open-disk.js';
 import { contiguousGroups, ownRuns } from './own-runs.js';
 import type { OwnRun } from './own-runs.js';

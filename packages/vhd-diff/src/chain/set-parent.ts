@@ -16,7 +16,7 @@ import type { ImageMetadata } from './creation-api.js';
 import { mergeRanges } from './disk.js';
 import type { ChainDisk } from './disk.js';
 import { chainError, withIo } from './errors.js';
-import { writeFully } from './file-io.js';
+import { writeFully } from '../file-io.js';
 import { ImageFile } from './image-file.js';
 import { openChain, vhdSecondsOfMtime } from './open-disk.js';
 import type { ByteRange } from './types.js';

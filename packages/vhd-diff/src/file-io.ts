@@ -22,22 +22,13 @@ export async function readFully(handle: FileHandle, target: Uint8Array, position
 export async function readGatheredFully(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
   let remaining = parts.filter((part) => part.length > 0);
   while (remaining.length > 0) {
-    let { bytesRead } = await handle.readv(remaining, position);
+    const { bytesRead } = await handle.readv(remaining, position);
     if (bytesRead === 0) {
       for (const part of remaining) part.fill(0);
       return;
     }
     position += bytesRead;
-    const rest: Uint8Array[] = [];
-    for (const part of remaining) {
-      if (bytesRead >= part.length) {
-        bytesRead -= part.length;
-        continue;
-      }
-      rest.push(part.subarray(bytesRead));
-      bytesRead = 0;
-    }
-    remaining = rest;
+    remaining = partsAfter(remaining, bytesRead);
   }
 }
 
@@ -54,19 +45,25 @@ export async function writeFully(handle: FileHandle, source: Uint8Array, positio
 export async function writeGathered(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
   let remaining = parts.filter((part) => part.length > 0);
   while (remaining.length > 0) {
-    let { bytesWritten } = await handle.writev(remaining, position);
+    const { bytesWritten } = await handle.writev(remaining, position);
     position += bytesWritten;
-    const rest: Uint8Array[] = [];
-    for (const part of remaining) {
-      if (bytesWritten >= part.length) {
-        bytesWritten -= part.length;
-        continue;
-      }
-      rest.push(part.subarray(bytesWritten));
-      bytesWritten = 0;
-    }
-    remaining = rest;
+    remaining = partsAfter(remaining, bytesWritten);
   }
+}
+
+/** What is left of `parts` once the first `consumedBytes` of them were transferred by a short readv/writev. */
+function partsAfter(parts: readonly Uint8Array[], consumedBytes: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let skip = consumedBytes;
+  for (const part of parts) {
+    if (skip >= part.length) {
+      skip -= part.length;
+      continue;
+    }
+    rest.push(skip > 0 ? part.subarray(skip) : part);
+    skip = 0;
+  }
+  return rest;
 }
 
 export function isAllZero(bytes: Uint8Array): boolean {
