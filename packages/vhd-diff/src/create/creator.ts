@@ -1,11 +1,16 @@
 import {
+  createFooter,
+  randomUniqueId,
   TOOLKIT_CREATOR_APPLICATION,
   TOOLKIT_CREATOR_HOST_OS,
   TOOLKIT_CREATOR_VERSION,
   VHD_EPOCH_UNIX_SECONDS,
   vhdTimestampFromDate,
 } from '@vhdkit/vhd-format';
+import type { DiskType, Footer } from '@vhdkit/vhd-format';
 import { VhdIoError } from '../errors.js';
+import { checkUniqueId } from './sizes.js';
+import type { CreateOptions } from './types.js';
 
 /**
  * How images made by this toolkit identify their creator (footer offsets 28–39), honestly rather than impersonating
@@ -36,4 +41,23 @@ export function vhdSecondsOf(date: Date, path: string): number {
   if (unixSeconds < VHD_EPOCH_UNIX_SECONDS) return 0;
   if (unixSeconds - VHD_EPOCH_UNIX_SECONDS > MAX_VHD_SECONDS) return MAX_VHD_SECONDS;
   return vhdTimestampFromDate(date);
+}
+
+/**
+ * The footer of a new standalone (fixed or dynamic) image made here: the caller's unique id or a random one, the
+ * caller's time or now, the toolkit's creator fields, and geometry from the size.
+ */
+export function standaloneFooter(
+  diskType: typeof DiskType.Fixed | typeof DiskType.Dynamic,
+  virtualSize: number,
+  options: Pick<CreateOptions, 'uniqueId' | 'now'>,
+  imagePath: string,
+): Footer {
+  return createFooter({
+    diskType,
+    currentSize: virtualSize,
+    uniqueId: checkUniqueId(options.uniqueId ?? randomUniqueId(), imagePath),
+    timestamp: vhdSecondsOf(options.now ?? new Date(), imagePath),
+    ...TOOLKIT_CREATOR,
+  });
 }

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { DEFAULT_BLOCK_SIZE, DiskType, createFooter, randomUniqueId, uniqueIdToString } from '@vhdkit/vhd-format';
+import { DEFAULT_BLOCK_SIZE, DiskType, uniqueIdToString } from '@vhdkit/vhd-format';
 import { throwIfAborted } from '../errors.js';
-import { TOOLKIT_CREATOR, vhdSecondsOf } from './creator.js';
+import { standaloneFooter } from './creator.js';
 import { planDynamicImage } from './dynamic-image.js';
-import { checkBlockSize, checkUniqueId, virtualSizeFor } from './sizes.js';
+import { checkBlockSize, virtualSizeFor } from './sizes.js';
 import type { CreateOptions, CreatedDisk } from './types.js';
 import { writeImageFile } from './write-image.js';
 
@@ -20,14 +20,8 @@ export async function createDynamicDisk(
   throwIfAborted(options.signal, imagePath);
   const virtualSize = virtualSizeFor(sizeBytes, imagePath);
   const blockSize = checkBlockSize(options.blockSize ?? DEFAULT_BLOCK_SIZE, virtualSize, imagePath);
-  const uniqueId = checkUniqueId(options.uniqueId ?? randomUniqueId(), imagePath);
-  const footer = createFooter({
-    diskType: DiskType.Dynamic,
-    currentSize: virtualSize,
-    uniqueId,
-    timestamp: vhdSecondsOf(options.now ?? new Date(), imagePath),
-    ...TOOLKIT_CREATOR,
-  });
+  const footer = standaloneFooter(DiskType.Dynamic, virtualSize, options, imagePath);
+  const { uniqueId } = footer;
   const plan = planDynamicImage({ footer, blockSize }, imagePath);
   await writeImageFile(imagePath, plan, options);
   return {

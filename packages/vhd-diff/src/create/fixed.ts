@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { DiskType, FOOTER_SIZE, createFooter, encodeFooter, randomUniqueId, uniqueIdToString } from '@vhdkit/vhd-format';
+import { DiskType, FOOTER_SIZE, encodeFooter, uniqueIdToString } from '@vhdkit/vhd-format';
 import { throwIfAborted } from '../errors.js';
-import { TOOLKIT_CREATOR, vhdSecondsOf } from './creator.js';
-import { checkUniqueId, virtualSizeFor } from './sizes.js';
+import { standaloneFooter } from './creator.js';
+import { virtualSizeFor } from './sizes.js';
 import type { CreateOptions, CreatedDisk } from './types.js';
 import { writeImageFile } from './write-image.js';
 
@@ -15,14 +15,8 @@ export async function createFixedDisk(path: string, sizeBytes: number, options: 
   const imagePath = resolve(path);
   throwIfAborted(options.signal, imagePath);
   const virtualSize = virtualSizeFor(sizeBytes, imagePath);
-  const uniqueId = checkUniqueId(options.uniqueId ?? randomUniqueId(), imagePath);
-  const footer = createFooter({
-    diskType: DiskType.Fixed,
-    currentSize: virtualSize,
-    uniqueId,
-    timestamp: vhdSecondsOf(options.now ?? new Date(), imagePath),
-    ...TOOLKIT_CREATOR,
-  });
+  const footer = standaloneFooter(DiskType.Fixed, virtualSize, options, imagePath);
+  const { uniqueId } = footer;
   const fileSize = virtualSize + FOOTER_SIZE;
   await writeImageFile(imagePath, { fileSize, sparseBytes: virtualSize, pieces: [{ offset: virtualSize, bytes: encodeFooter(footer) }] }, options);
   return { path: imagePath, diskType: 'fixed', virtualSize, fileSize, uniqueId, uniqueIdText: uniqueIdToString(uniqueId) };
