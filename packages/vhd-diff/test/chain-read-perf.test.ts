@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@vhdkit/test-support';
 import { copyDiskTo, createDifferencingDisk, createDynamicDisk, openDisk } from '../src/index.js';
 import type { VhdDisk } from '../src/index.js';
 import { KiB, MiB, patternBytes, rawBitmap, rawLayout } from './helpers/chain-images.js';
+import { keptStreamChunks } from './helpers/disk-io.js';
 
 /**
  * The fast read paths (issue 7 performance work), checked for correctness only: streams that skip reads for
@@ -75,21 +75,6 @@ async function makeChain(dir: string, seed: number): Promise<Chain> {
     await disk.close();
   }
   return { base, middle, top, model };
-}
-
-/** Every chunk a Node stream hands out, kept (as a consumer may) until the stream has ended. */
-async function keptStreamChunks(disk: VhdDisk, options?: { start?: number; end?: number }): Promise<Buffer[]> {
-  const chunks: Buffer[] = [];
-  await pipeline(
-    disk.createReadStream(options),
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        chunks.push(chunk);
-        callback();
-      },
-    }),
-  );
-  return chunks;
 }
 
 async function webStreamBytes(disk: VhdDisk, options?: { start?: number; end?: number }): Promise<Buffer> {

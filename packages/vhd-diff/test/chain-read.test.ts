@@ -1,14 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Bytes, sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
 import { VhdIoError, check, copyDiskTo, createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk, readImageMetadata, resolveParentPath } from '../src/index.js';
 import type { VhdDisk } from '../src/index.js';
 import { KiB, MiB, footerUniqueId, patchHeader, patternBytes, rawLayout, sorted } from './helpers/chain-images.js';
-import { expectVhdIoError } from './helpers/disk-io.js';
+import { expectVhdIoError, keptStreamChunks } from './helpers/disk-io.js';
 
 /** The first group of an id's text form (the bytes in stored order). */
 const idPrefix = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').slice(0, 8);
@@ -22,17 +20,7 @@ async function readAll(disk: VhdDisk): Promise<Uint8Array> {
 }
 
 async function streamBytes(disk: VhdDisk, options?: { start?: number; end?: number }): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  await pipeline(
-    disk.createReadStream(options),
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        parts.push(chunk);
-        callback();
-      },
-    }),
-  );
-  return Buffer.concat(parts);
+  return Buffer.concat(await keptStreamChunks(disk, options));
 }
 
 describe.skipIf(!fixtures.available)('real images from other tools', { timeout: 30_000 }, () => {

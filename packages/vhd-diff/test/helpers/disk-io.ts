@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { expect } from 'vitest';
 import { VhdIoError, openDisk } from '../../src/index.js';
-import type { OpenDiskOptions } from '../../src/index.js';
+import type { OpenDiskOptions, VhdDisk } from '../../src/index.js';
 
 /** The whole virtual disk of the chain at `path`, read through our API. */
 export async function readWholeDisk(path: string, options: OpenDiskOptions = {}): Promise<Uint8Array> {
@@ -36,4 +38,19 @@ export async function expectVhdIoError(promise: Promise<unknown>, code?: VhdIoEr
   expect(error).toBeInstanceOf(VhdIoError);
   if (code !== undefined) expect((error as VhdIoError).code).toBe(code);
   return error as VhdIoError;
+}
+
+/** Every chunk a disk's Node stream hands out, kept (as a consumer may) until the stream has ended. */
+export async function keptStreamChunks(disk: VhdDisk, options?: { start?: number; end?: number }): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  await pipeline(
+    disk.createReadStream(options),
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        callback();
+      },
+    }),
+  );
+  return chunks;
 }
