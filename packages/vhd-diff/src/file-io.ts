@@ -1,3 +1,4 @@
+import { readSync, readvSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -23,6 +24,31 @@ export async function readGatheredFully(handle: FileHandle, parts: readonly Uint
   let remaining = parts.filter((part) => part.length > 0);
   while (remaining.length > 0) {
     const { bytesRead } = await handle.readv(remaining, position);
+    if (bytesRead === 0) {
+      for (const part of remaining) part.fill(0);
+      return;
+    }
+    position += bytesRead;
+    remaining = partsAfter(remaining, bytesRead);
+  }
+}
+
+/** readFully on the calling thread (fs.readSync on the descriptor): same result, no thread-pool hand-off. */
+export function readFullySync(fd: number, target: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < target.length) {
+    const bytesRead = readSync(fd, target, done, target.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  if (done < target.length) target.fill(0, done);
+}
+
+/** readGatheredFully on the calling thread (fs.readvSync). */
+export function readGatheredFullySync(fd: number, parts: readonly Uint8Array[], position: number): void {
+  let remaining = parts.filter((part) => part.length > 0);
+  while (remaining.length > 0) {
+    const bytesRead = readvSync(fd, remaining, position);
     if (bytesRead === 0) {
       for (const part of remaining) part.fill(0);
       return;

@@ -7,7 +7,7 @@ import { tempDir } from '@vhdkit/test-support';
 import { copyDiskTo, createDifferencingDisk, createDynamicDisk, openDisk } from '../src/index.js';
 import type { VhdDisk } from '../src/index.js';
 import { KiB, MiB, patternBytes, rawBitmap, rawLayout } from './helpers/chain-images.js';
-import { keptStreamChunks } from './helpers/disk-io.js';
+import { expectVhdIoError, keptStreamChunks } from './helpers/disk-io.js';
 
 /**
  * The fast read paths (issue 7 performance work), checked for correctness only: streams that skip reads for
@@ -86,7 +86,8 @@ function overlaps(a: Uint8Array, b: Uint8Array): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
 }
 
-describe('fast chain reads', { timeout: 60_000 }, () => {
+/** Every read path runs twice: through libuv's thread pool (the default) and with blockingReads (`vpc cat`). */
+describe.each([{ blockingReads: false }, { blockingReads: true }])('fast chain reads (blockingReads: $blockingReads)', { timeout: 60_000 }, (readOptions) => {
   let folder: { path: string; cleanup: () => Promise<void> };
   let chain: Chain;
   beforeAll(async () => {
@@ -113,7 +114,7 @@ describe('fast chain reads', { timeout: 60_000 }, () => {
 
   it('streams each layer of the chain byte for byte, every chunk kept and never written again', async () => {
     for (const [path, expected] of [[chain.top, chain.model.top], [chain.middle, chain.model.middle], [chain.base, chain.model.base]] as const) {
-      const disk = await openDisk(path);
+      const disk = await openDisk(path, readOptions);
       try {
         const chunks = await keptStreamChunks(disk);
         expect(Buffer.concat(chunks).equals(expected)).toBe(true);
@@ -128,7 +129,7 @@ describe('fast chain reads', { timeout: 60_000 }, () => {
   });
 
   it('streams zero chunks only where no layer holds data: zeros a layer wrote stay zeros, parent data shows', async () => {
-    const disk = await openDisk(chain.top);
+    const disk = await openDisk(chain.top, readOptions);
     try {
       const chunks = await keptStreamChunks(disk, { start: 4 * MiB, end: 12 * MiB + BLOCK - 1 });
       expect(chunks.map((chunk) => chunk.length)).toEqual(Array.from({ length: 4 }, () => 2 * MiB).concat([BLOCK]));
@@ -142,7 +143,7 @@ describe('fast chain reads', { timeout: 60_000 }, () => {
   });
 
   it('streams and copies any range like a plain read of the model (property)', async () => {
-    const disk = await openDisk(chain.top);
+    const disk = await openDisk(chain.top, readOptions);
     try {
       const ranges = fc.tuple(fc.integer({ min: 0, max: SIZE - 1 }), fc.integer({ min: 0, max: 5 * MiB })).map(([start, span]) => ({ start, end: Math.min(SIZE - 1, start + span) }));
       await fc.assert(
@@ -175,7 +176,7 @@ describe('fast chain reads', { timeout: 60_000 }, () => {
     const lengths = [1, 300, 700, 512 * 11, BLOCK, BLOCK + 513, 3 * BLOCK];
     for (const start of starts) {
       for (const length of lengths) {
-        const disk = await openDisk(chain.top);
+        const disk = await openDisk(chain.top, readOptions);
         try {
           const target = new Uint8Array(length).fill(0xee);
           const expectedLength = Math.min(length, SIZE - start);
@@ -192,12 +193,20 @@ describe('fast chain reads', { timeout: 60_000 }, () => {
     }
   });
 
+  it('turns a read that fails into a typed IO error naming the file (here: reading after close)', async () => {
+    const disk = await openDisk(chain.top, readOptions);
+    await disk.close();
+    const error = await expectVhdIoError(disk.read(new Uint8Array(4096), 0), 'IO');
+    expect(error.path).toBe(chain.top);
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('EBADF');
+  });
+
   it('keeps reading right through a writable top while it gains blocks and sectors', async () => {
     const dir = join(folder.path, 'writable');
     await mkdir(dir);
     const own = await makeChain(dir, 2);
     const expected = own.model.top;
-    const disk = await openDisk(own.top, { writable: true });
+    const disk = await openDisk(own.top, { writable: true, ...readOptions });
     try {
       expect(Buffer.concat(await keptStreamChunks(disk)).equals(expected)).toBe(true);
       await writeBoth(disk, expected, patternBytes(3000, 11), 5 * MiB + 100); // into the hole nobody held

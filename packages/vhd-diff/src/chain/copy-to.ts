@@ -5,12 +5,16 @@ import { streamRange } from './streams.js';
 import type { VhdDisk } from './types.js';
 
 const COPY_CHUNK_BYTES = 2 * 1024 * 1024;
-/** Buffers in the ring: up to RING_SIZE - 1 reads run ahead of the one chunk being written. */
-const RING_SIZE = 4;
+/**
+ * Buffers in the ring: up to size - 1 reads run ahead of the one chunk being written. Thread-pool reads need
+ * several in flight to overlap; blocking reads (OpenDiskOptions.blockingReads) only need to overlap the
+ * destination's write, and a smaller ring stays in the CPU cache.
+ */
+const RING_SIZE = { threadPool: 4, blocking: 2 } as const;
 
 /**
  * Writes the virtual disk's bytes (fs-style { start, end }, end inclusive) to `destination`, reusing a ring
- * of four 2 MiB buffers: a buffer is filled again only after the destination called back for it. That
+ * of 2 MiB buffers: a buffer is filled again only after the destination called back for it. That
  * avoids allocating (and page-faulting) fresh memory for every chunk, which is what makes
  * createReadStream slower than `qemu-img convert`. Only for destinations that are done with a chunk when
  * they call back (files, pipes, sockets, hashes) — not for ones that keep chunks (collecting them in an array).
@@ -23,15 +27,16 @@ export async function copyDiskTo(
 ): Promise<number> {
   const chain = disk as ChainDisk;
   const range = streamRange(chain, options);
-  const ring = Array.from({ length: RING_SIZE }, () => Buffer.allocUnsafe(COPY_CHUNK_BYTES));
+  const ringSize = chain.file.blockingReads ? RING_SIZE.blocking : RING_SIZE.threadPool;
+  const ring = Array.from({ length: ringSize }, () => Buffer.allocUnsafe(COPY_CHUNK_BYTES));
   const reads: { buffer: Buffer; done: Promise<void> }[] = [];
   let position = range.start;
   let next = 0;
   const readAhead = (): void => {
-    while (position < range.end && reads.length < RING_SIZE - 1) {
+    while (position < range.end && reads.length < ringSize - 1) {
       const alignedNext = (Math.floor(position / COPY_CHUNK_BYTES) + 1) * COPY_CHUNK_BYTES;
       const length = Math.min(alignedNext, range.end) - position;
-      const buffer = ring[next++ % RING_SIZE]!.subarray(0, length);
+      const buffer = ring[next++ % ringSize]!.subarray(0, length);
       const done = chain.fill(buffer, position);
       done.catch(() => undefined); // awaited in order below
       reads.push({ buffer, done });

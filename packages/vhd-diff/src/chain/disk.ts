@@ -3,7 +3,6 @@ import { SECTOR_SIZE, SectorBitmap } from '@vhdkit/vhd-format';
 import type { DiskTypeName } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
-import { readFully, readGatheredFully } from '../file-io.js';
 import type { ImageFile } from './image-file.js';
 import { BlockWriter } from './block-writer.js';
 import { nodeReadStream, webReadStream } from './streams.js';
@@ -20,8 +19,6 @@ export class ChainDisk implements VhdDisk {
   private readonly writer: BlockWriter | undefined;
   /** Writes run one at a time: block allocation moves the end of the file. */
   private writeQueue: Promise<void> = Promise.resolve();
-  /** Blocks of a read-only file whose bitmap came in with their data (readBlockWithBitmap): cached since. */
-  private readonly bitmapsLoaded = new Set<number>();
 
   constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[]) {
     this.file = file;
@@ -106,7 +103,7 @@ export class ChainDisk implements VhdDisk {
     if (inside === 0) return;
     const part = target.subarray(0, inside);
     if (this.file.diskType === 'fixed') {
-      await withIo(this.path, () => readFully(this.file.handle, part, virtualOffset));
+      await this.file.readAt(part, virtualOffset);
       return;
     }
     await this.fillFromBlocks(part, virtualOffset);
@@ -147,14 +144,14 @@ export class ChainDisk implements VhdDisk {
 
   private async fillFromBlock(target: Uint8Array, blockIndex: number, inBlock: number, dataOffset: number): Promise<void> {
     const file = this.file;
-    if (!file.writable && inBlock === 0 && !this.bitmapsLoaded.has(blockIndex)) {
+    if (!file.writable && inBlock === 0 && !file.hasBlockState(blockIndex)) {
       await this.readBlockWithBitmap(target, blockIndex, dataOffset);
       return;
     }
     const state = await file.blockState(blockIndex);
     const blockStart = blockIndex * file.geometry!.blockSize;
     if (state.full) {
-      await withIo(this.path, () => readFully(file.handle, target, dataOffset + inBlock));
+      await file.readAt(target, dataOffset + inBlock);
       return;
     }
     if (state.empty) {
@@ -169,7 +166,7 @@ export class ChainDisk implements VhdDisk {
       const to = Math.min((run.start + run.count) * SECTOR_SIZE, endInBlock);
       if (to <= from) continue;
       const part = target.subarray(from - inBlock, to - inBlock);
-      if (run.set) await withIo(this.path, () => readFully(file.handle, part, dataOffset + from));
+      if (run.set) await file.readAt(part, dataOffset + from);
       else await this.readBelow(part, blockStart + from);
     }
   }
@@ -183,10 +180,8 @@ export class ChainDisk implements VhdDisk {
     const file = this.file;
     const { bitmapByteSize, sectorsPerBlock, blockSize } = file.geometry!;
     const bitmapBytes = new Uint8Array(bitmapByteSize);
-    await withIo(this.path, () => readGatheredFully(file.handle, [bitmapBytes, target], dataOffset - bitmapByteSize));
-    file.rememberBitmap(blockIndex, new SectorBitmap(bitmapBytes, sectorsPerBlock));
-    this.bitmapsLoaded.add(blockIndex);
-    const state = await file.blockState(blockIndex);
+    await file.readGatheredAt([bitmapBytes, target], dataOffset - bitmapByteSize);
+    const state = file.rememberBitmap(blockIndex, new SectorBitmap(bitmapBytes, sectorsPerBlock));
     if (state.full) return;
     const blockStart = blockIndex * blockSize;
     if (state.empty) {

@@ -25,3 +25,12 @@ export async function withIo<T>(path: string, operation: () => Promise<T>): Prom
     throw asVhdIoError(error, path);
   }
 }
+
+/** withIo for a synchronous fs operation. */
+export function withIoSync<T>(path: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    throw asVhdIoError(error, path);
+  }
+}

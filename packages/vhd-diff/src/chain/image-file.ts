@@ -16,15 +16,10 @@ import {
 import type { DiskTypeName, DynamicHeader } from '@vhdkit/vhd-format';
 import { openReadOnly, readImageMetadata } from './creation-api.js';
 import type { ImageMetadata } from './creation-api.js';
-import { chainError, withIo } from './errors.js';
-import { readFully } from '../file-io.js';
-
-/** What a block's bitmap says, cached so reads of full or empty blocks skip the per-sector walk. */
-export interface BlockState {
-  bitmap: SectorBitmap;
-  full: boolean;
-  empty: boolean;
-}
+import { BlockStateCache, READ_ONLY_PARTIAL_BITMAPS } from './block-states.js';
+import type { BlockState } from './block-states.js';
+import { chainError, withIo, withIoSync } from './errors.js';
+import { readFully, readFullySync, readGatheredFully, readGatheredFullySync } from '../file-io.js';
 
 /** Block geometry of a dynamic or differencing image. */
 export interface BlockGeometry {
@@ -42,6 +37,8 @@ export class ImageFile {
   readonly metadata: ImageMetadata;
   readonly handle: FileHandle;
   readonly writable: boolean;
+  /** Reads run on the calling thread (OpenDiskOptions.blockingReads). */
+  readonly blockingReads: boolean;
   readonly diskType: DiskTypeName;
   readonly virtualSize: number;
   readonly header: DynamicHeader | undefined;
@@ -52,13 +49,15 @@ export class ImageFile {
   dataEnd: number;
   /** Blocks whose BAT entry points outside the file or into the header, BAT or locator data: never used. */
   private readonly corruptBlocks: Set<number>;
-  private readonly blockStates = new Map<number, BlockState>();
+  /** Undefined for fixed disks. */
+  private readonly blockStates: BlockStateCache | undefined;
 
-  private constructor(metadata: ImageMetadata, handle: FileHandle, writable: boolean, diskType: DiskTypeName) {
+  private constructor(metadata: ImageMetadata, handle: FileHandle, writable: boolean, diskType: DiskTypeName, blockingReads: boolean) {
     this.path = metadata.path;
     this.metadata = metadata;
     this.handle = handle;
     this.writable = writable;
+    this.blockingReads = blockingReads;
     this.diskType = diskType;
     this.virtualSize = metadata.footer.currentSize;
     this.header = metadata.header;
@@ -67,6 +66,7 @@ export class ImageFile {
       this.bat = new Uint32Array(0);
       this.dataEnd = this.virtualSize;
       this.corruptBlocks = new Set();
+      this.blockStates = undefined;
     } else {
       const header = requireHeader(metadata);
       this.geometry = {
@@ -77,6 +77,12 @@ export class ImageFile {
       this.bat = metadata.bat ?? new Uint32Array(0);
       this.corruptBlocks = misplacedBlocks(metadata, header, this.bat, this.geometry);
       this.dataEnd = referencedEnd(metadata, header, this.bat, this.geometry, this.corruptBlocks);
+      this.blockStates = new BlockStateCache(
+        this.bat.length,
+        this.geometry.bitmapByteSize,
+        this.geometry.sectorsPerBlock,
+        writable ? undefined : READ_ONLY_PARTIAL_BITMAPS,
+      );
     }
   }
 
@@ -84,7 +90,7 @@ export class ImageFile {
    * Opens `path` ('r' or 'r+'); the metadata is read leniently (problems become chain warnings) unless
    * the caller already read it, BAT included.
    */
-  static async open(path: string, writable: boolean, known?: ImageMetadata): Promise<ImageFile> {
+  static async open(path: string, writable: boolean, known?: ImageMetadata, blockingReads = false): Promise<ImageFile> {
     const metadata = known ?? (await readImageMetadata(path, { bat: true }));
     const diskType = diskTypeName(metadata.footer.diskType);
     if (diskType === undefined) {
@@ -95,7 +101,7 @@ export class ImageFile {
     }
     // Read-only handles use O_NOATIME where allowed, so reading a chain leaves its parents' times alone.
     const handle = writable ? await withIo(metadata.path, () => open(metadata.path, 'r+')) : await openReadOnly(metadata.path);
-    return new ImageFile(metadata, handle, writable, diskType);
+    return new ImageFile(metadata, handle, writable, diskType, blockingReads);
   }
 
   /** File offset of a block's data, or undefined when the BAT says unallocated. */
@@ -112,32 +118,59 @@ export class ImageFile {
     return blockIndex < this.bat.length && this.bat[blockIndex] !== UNUSED_BAT_ENTRY;
   }
 
-  /** The bitmap of an allocated block, read once and cached. */
+  /** The bitmap of an allocated block, read once and cached (within BlockStateCache's bounds). */
   async blockState(blockIndex: number): Promise<BlockState> {
-    const cached = this.blockStates.get(blockIndex);
+    const cache = this.blockStates!;
+    const cached = cache.get(blockIndex);
     if (cached) return cached;
     const geometry = this.geometry!;
     const bytes = new Uint8Array(geometry.bitmapByteSize);
-    await withIo(this.path, () => readFully(this.handle, bytes, this.bat[blockIndex]! * SECTOR_SIZE));
-    const state = stateOf(new SectorBitmap(bytes, geometry.sectorsPerBlock));
-    this.blockStates.set(blockIndex, state);
-    return state;
+    await this.readAt(bytes, this.bat[blockIndex]! * SECTOR_SIZE);
+    return cache.remember(blockIndex, new SectorBitmap(bytes, geometry.sectorsPerBlock));
+  }
+
+  /** Whether block `blockIndex`'s state is cached (reading it costs nothing). */
+  hasBlockState(blockIndex: number): boolean {
+    return this.blockStates?.has(blockIndex) ?? false;
   }
 
   /** Loads the bitmaps of the allocated blocks in [first, last] not cached yet, concurrently. */
   async prefetchBlockStates(first: number, last: number): Promise<void> {
     const missing: Promise<BlockState>[] = [];
     for (let blockIndex = first; blockIndex <= last; blockIndex++) {
-      if (this.isAllocated(blockIndex) && !this.corruptBlocks.has(blockIndex) && !this.blockStates.has(blockIndex)) {
+      if (this.isAllocated(blockIndex) && !this.corruptBlocks.has(blockIndex) && !this.hasBlockState(blockIndex)) {
         missing.push(this.blockState(blockIndex));
       }
     }
     await Promise.all(missing);
   }
 
-  /** Records a bitmap the writer changed (it owns the bytes from now on). */
-  rememberBitmap(blockIndex: number, bitmap: SectorBitmap): void {
-    this.blockStates.set(blockIndex, stateOf(bitmap));
+  /** Blocking reads while the handle is open; a closed one (fd -1) takes the FileHandle path, which says EBADF. */
+  private readsBlock(): boolean {
+    return this.blockingReads && this.handle.fd >= 0;
+  }
+
+  /** Records a bitmap read or changed (the cache owns it from now on); returns the block's state. */
+  rememberBitmap(blockIndex: number, bitmap: SectorBitmap): BlockState {
+    return this.blockStates!.remember(blockIndex, bitmap);
+  }
+
+  /** Fills `target` from file offset `position` (zeros past the end of the file); fs failures become VhdIoError. */
+  async readAt(target: Uint8Array, position: number): Promise<void> {
+    if (this.readsBlock()) {
+      withIoSync(this.path, () => readFullySync(this.handle.fd, target, position));
+    } else {
+      await withIo(this.path, () => readFully(this.handle, target, position));
+    }
+  }
+
+  /** Fills `parts` in order from consecutive file bytes at `position` (one preadv), as readAt. */
+  async readGatheredAt(parts: readonly Uint8Array[], position: number): Promise<void> {
+    if (this.readsBlock()) {
+      withIoSync(this.path, () => readGatheredFullySync(this.handle.fd, parts, position));
+    } else {
+      await withIo(this.path, () => readGatheredFully(this.handle, parts, position));
+    }
   }
 
   /** The footer bytes to write at a new end of file: as stored, checksum kept. */
@@ -148,10 +181,6 @@ export class ImageFile {
   async close(): Promise<void> {
     await withIo(this.path, () => this.handle.close());
   }
-}
-
-function stateOf(bitmap: SectorBitmap): BlockState {
-  return { bitmap, full: bitmap.isFull(), empty: bitmap.isEmpty() };
 }
 
 function requireHeader(metadata: ImageMetadata): DynamicHeader {

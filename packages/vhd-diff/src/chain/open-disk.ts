@@ -50,7 +50,7 @@ export async function openChain(path: string, options: OpenDiskOptions = {}): Pr
       if (files.length >= chainOptions.maxDepth) {
         throw chainError('CHAIN_TOO_DEEP', `the chain has more than ${chainOptions.maxDepth} images`, nextPath, undefined, { reason: 'chain-too-deep', maxDepth: chainOptions.maxDepth });
       }
-      const file = await ImageFile.open(nextPath, writable, known);
+      const file = await ImageFile.open(nextPath, writable, known, options.blockingReads ?? false);
       files.push(file);
       const fileWarnings = file.metadata.problems.map((problem) => `${file.path}: ${problem.message}`);
       warnings.push(fileWarnings);
