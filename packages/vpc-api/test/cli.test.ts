@@ -7,7 +7,7 @@ import { interop, sha256Bytes, sharedFixtures } from '@vhdkit/test-support';
 import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
-import { CLI_MAIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, expectUnchanged } from './helpers.js';
+import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, expectUnchanged } from './helpers.js';
 
 const qemuImg = interop('qemu-img');
 const qemuIo = interop('qemu-io');
@@ -471,7 +471,7 @@ describe('progress bar', { timeout: 30_000 }, () => {
     if (script.error) context.skip('util-linux script(1) is needed to give the CLI a terminal');
     const dir = await folder();
     const command = (name: string, quiet: boolean) =>
-      `${process.execPath} ${CLI_MAIN} create ${quiet ? '--quiet ' : ''}${path.join(dir, name)} --size 2000G`;
+      `${process.execPath} ${CLI_BIN} create ${quiet ? '--quiet ' : ''}${path.join(dir, name)} --size 2000G`;
     const onTerminal = spawnSync('script', ['-qec', command('tty.vhd', false), '/dev/null'], { encoding: 'utf8' });
     expect(onTerminal.status).toBe(0);
     expect(onTerminal.stdout).toMatch(/\d+% \| \d+\/\d+ bytes/);

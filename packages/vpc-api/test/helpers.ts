@@ -10,7 +10,8 @@ import type { VolumeFacts, VolumeProbe } from '../src/volume/volume-probe.js';
 
 export const MIB = 1024 * 1024;
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI_MAIN = path.join(PACKAGE_ROOT, 'dist/cli/main.js');
+/** The `vpc` bin as npm links it (it loads the bundled CLI, dist/cli-bundle/). */
+export const CLI_BIN = path.join(PACKAGE_ROOT, 'bin/vpc.js');
 export const CLI_WITH_VOLUME = path.join(PACKAGE_ROOT, 'test/fixtures/vpc-with-volume.mjs');
 
 export async function makeDynamic(file: string, sizeBytes: number): Promise<string> {
@@ -121,7 +122,7 @@ function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
 }
 
 export function runVpc(args: readonly string[], options: CliOptions = {}): CliRun {
-  const entry = options.volume === undefined ? CLI_MAIN : CLI_WITH_VOLUME;
+  const entry = options.volume === undefined ? CLI_BIN : CLI_WITH_VOLUME;
   const result = spawnSync(process.execPath, [entry, ...args], {
     cwd: options.cwd ?? '/', env: cliEnv(options), input: options.input, maxBuffer: 1 << 28,
   });
@@ -130,7 +131,7 @@ export function runVpc(args: readonly string[], options: CliOptions = {}): CliRu
 
 /** Same, asynchronously (for concurrent or signalled runs). */
 export function spawnVpc(args: readonly string[], options: CliOptions = {}) {
-  const entry = options.volume === undefined ? CLI_MAIN : CLI_WITH_VOLUME;
+  const entry = options.volume === undefined ? CLI_BIN : CLI_WITH_VOLUME;
   return spawn(process.execPath, [entry, ...args], { cwd: options.cwd ?? '/', env: cliEnv(options) });
 }
 

@@ -9,7 +9,9 @@ import { stoppedReason } from '../stopped-reason.js';
 
 /** `vpc cat <image>`: the virtual disk's bytes, through its whole chain, on stdout. Returns the exit code. */
 export async function catImage(ctx: CommandContext, image: string): Promise<number> {
-  const disk = await openDisk(ctx.userPath(image));
+  // Blocking reads: this process does nothing else meanwhile, and a thread-pool hand-off per chunk costs more
+  // than the chunk's copy on some virtual machines (BENCHMARKS.md, case 3).
+  const disk = await openDisk(ctx.userPath(image), { blockingReads: true });
   try {
     await copyToStdout(disk, ctx);
   } catch (error) {
