@@ -6,11 +6,12 @@ import type { VhdDisk } from './types.js';
 
 const COPY_CHUNK_BYTES = 2 * 1024 * 1024;
 /**
- * Buffers in the ring: up to size - 1 reads run ahead of the one chunk being written. Thread-pool reads need
- * several in flight to overlap; blocking reads (OpenDiskOptions.blockingReads) only need to overlap the
- * destination's write, and a smaller ring stays in the CPU cache.
+ * Buffers in the ring: while one chunk is being written, the others are filled ahead. Thread-pool reads need
+ * several in flight to overlap. Blocking reads (OpenDiskOptions.blockingReads) run on this thread, so they
+ * cannot overlap a write that blocks too (process stdout on Linux, files) and gain little against one that
+ * does not: one buffer, which stays in the CPU cache and is faulted in once.
  */
-const RING_SIZE = { threadPool: 4, blocking: 2 } as const;
+const RING_SIZE = { threadPool: 4, blocking: 1 } as const;
 
 /**
  * Writes the virtual disk's bytes (fs-style { start, end }, end inclusive) to `destination`, reusing a ring
@@ -32,8 +33,9 @@ export async function copyDiskTo(
   const reads: { buffer: Buffer; done: Promise<void> }[] = [];
   let position = range.start;
   let next = 0;
+  /** Starts reads into every buffer not being filled (called when none is the destination's). */
   const readAhead = (): void => {
-    while (position < range.end && reads.length < ringSize - 1) {
+    while (position < range.end && reads.length < ringSize) {
       const alignedNext = (Math.floor(position / COPY_CHUNK_BYTES) + 1) * COPY_CHUNK_BYTES;
       const length = Math.min(alignedNext, range.end) - position;
       const buffer = ring[next++ % ringSize]!.subarray(0, length);
@@ -50,11 +52,11 @@ export async function copyDiskTo(
       throwIfAborted(options.signal, disk.path);
       const { buffer, done } = reads.shift()!;
       await done;
-      readAhead();
       await new Promise<void>((resolve, reject) => {
         destination.write(buffer, (error) => (error ? reject(error) : resolve()));
       });
       written += buffer.length;
+      readAhead();
     }
   } finally {
     await Promise.allSettled(reads.map((read) => read.done));
