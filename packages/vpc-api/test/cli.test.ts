@@ -7,7 +7,7 @@ import { interop, sha256Bytes, sharedFixtures } from '@vhdkit/test-support';
 import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
-import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, expectUnchanged } from './helpers.js';
+import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
 
 const qemuImg = interop('qemu-img');
 const qemuIo = interop('qemu-io');
@@ -385,6 +385,24 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
     // qemu sizes a VPC image by its CHS geometry; our virtual size is the footer's. Compare the common prefix, then zeros.
     expect(sha256Bytes(run.stdoutBytes.subarray(0, expected.length))).toBe(sha256Bytes(expected));
     expect(run.stdoutBytes.subarray(expected.length).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('cat into a reader that stops early (`vpc cat x | head -c 100`) exits 0 without a word on stderr', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'early.vhd'), 64 * MIB);
+    const child = spawnVpc(['cat', image]);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    let received = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      child.stdout.destroy(); // the reader goes away after its first chunk, 64 MiB before the end
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(64 * MIB);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 
   it('write (stdin and --input), cat, convert and merge agree with a model of the disk', async () => {
