@@ -2,6 +2,7 @@ import { copyFile, readFile, readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interop, run, sha256File, tempDir } from '@vhdkit/test-support';
+import { locatorDataSpaceBytes } from '@vhdkit/vhd-format';
 import {
   convert,
   createDifferencingDisk,
@@ -145,7 +146,19 @@ describe('setParent', { timeout: 30_000 }, () => {
     await scribble(child, model, top);
     const copy = nextPath('moved-parent.vhd');
     await copyFile(parent, copy);
+    const before = await readFile(child);
+    const oldLocators = (await readImageMetadata(child)).header!.parentLocators.filter((entry) => entry.platformDataLength > 0);
     await setParent(child, copy);
+    // The new locator data went to fresh space: the regions the old header referenced are untouched.
+    const after = await readFile(child);
+    for (const entry of oldLocators) {
+      const region = (bytes: Buffer) => bytes.subarray(entry.platformDataOffset, entry.platformDataOffset + locatorDataSpaceBytes(entry));
+      expect(region(after).equals(region(before))).toBe(true);
+    }
+    expect(after.length).toBeGreaterThan(before.length);
+    // Pointing at the same parent again finds the same locator bytes in place and appends nothing.
+    await setParent(child, copy);
+    expect((await stat(child)).size).toBe(after.length);
     const metadata = await readImageMetadata(child);
     expect((await resolveParentPath(metadata)).path).toBe(copy);
     expect(metadata.header?.parentUnicodeName).toBe(copy.split('/').at(-1));

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transformFile } from '@swc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File, tempDir } from '@vhdkit/test-support';
-import { check, createDifferencingDisk, createDynamicDisk, merge, openDisk } from '../src/index.js';
+import { check, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata } from '../src/index.js';
 import type { CrashTask, CrashWrite } from './helpers/chain-crash-worker.js';
 import { KiB, MiB, patternBytes, sorted } from './helpers/chain-images.js';
 import { ChainModel, firstDifference } from './helpers/chain-model.js';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   folder = await tempDir('vhdkit-crash-');
   // The worker runs the built package (node 20 cannot run TypeScript): refuse a dist older than the sources.
   const built = (await stat(distIndex)).mtimeMs;
-  for (const source of ['src/index.ts', 'src/chain/block-writer.ts', 'src/chain/merge.ts', 'src/chain/disk.ts']) {
+  for (const source of ['src/index.ts', 'src/chain/block-writer.ts', 'src/chain/merge.ts', 'src/chain/disk.ts', 'src/chain/set-parent.ts']) {
     if ((await stat(resolve(here, '..', source))).mtimeMs > built) throw new Error(`dist is older than ${source}: run npm run build in packages/vhd-diff`);
   }
   const out = join(folder.path, 'worker');
@@ -227,4 +227,46 @@ describe('SIGKILL at any point', () => {
       expect(firstDifference(await readWholeDisk(parent), expected)).toBe(-1);
     });
   }, 120_000);
+
+  it('while re-parenting: the child names its old parent or its new one, never a mix, and reads the same bytes', async () => {
+    const { dir: pristine, model } = await pristineChain('set-parent-pristine');
+    const own = await openDisk(join(pristine, 'child.vhd'), { writable: true });
+    for (const write of WRITES.slice(0, 4)) {
+      await own.write(patternBytes(write.length, write.seed), write.offset);
+      model.write(1, write.offset, patternBytes(write.length, write.seed));
+    }
+    await own.close();
+    const expected = model.view(1);
+    /** A copy of the parent under another name (same unique id): both locators change. */
+    const prepare = async (name: string): Promise<{ child: string; parent: string; moved: string }> => {
+      const dir = await restore(pristine, name);
+      await copyKeepingTimes(join(dir, 'parent.vhd'), join(dir, 'moved.vhd'));
+      return { child: join(dir, 'child.vhd'), parent: join(dir, 'parent.vhd'), moved: join(dir, 'moved.vhd') };
+    };
+    const reference = await prepare('set-parent-reference');
+    const { ops } = await runWorker({ kind: 'set-parent', childPath: reference.child, parentPath: reference.moved, killAfterOps: 0 });
+    const referenceDisk = await openDisk(reference.child);
+    expect(referenceDisk.parent?.path).toBe(reference.moved);
+    await referenceDisk.close();
+    expect(ops).toBeGreaterThanOrEqual(4); // footer, locator data, sync, header (at least)
+
+    const parentsSeen = new Set<string>();
+    await forEachConcurrently(killPoints(ops, ops), async (point) => {
+      const paths = await prepare(`set-parent-kill-${point}`);
+      expect((await runWorker({ kind: 'set-parent', childPath: paths.child, parentPath: paths.moved, killAfterOps: point })).killed, `kill at ${point}`).toBe(true);
+      // Strict open: the recorded parent id and timestamp must match the file the locators name.
+      const disk = await openDisk(paths.child);
+      const parentPath = disk.parent?.path;
+      await disk.close();
+      expect([paths.parent, paths.moved], `parent after kill at ${point}`).toContain(parentPath);
+      parentsSeen.add(parentPath === paths.moved ? 'moved' : 'old');
+      expect(firstDifference(await readWholeDisk(paths.child), expected), `content after kill at ${point}`).toBe(-1);
+      expect(errorsOf(await check(paths.child)), `check after kill at ${point}`).toEqual([]);
+      const header = (await readImageMetadata(paths.child)).header!;
+      expect(header.parentUnicodeName, `name after kill at ${point}`).toBe(parentPath === paths.moved ? 'moved.vhd' : 'parent.vhd');
+    });
+    // Kills before the header write leave the old parent; the last ones land after it.
+    expect(parentsSeen).toEqual(new Set(['old', 'moved']));
+  }, 120_000);
 });
+

@@ -6,7 +6,6 @@ import {
   encodeDynamicHeader,
   encodeLocatorPath,
   isUnusedLocator,
-  locatorDataSpaceBytes,
   uniqueIdToString,
   uniqueIdsEqual,
 } from '@vhdkit/vhd-format';
@@ -34,7 +33,8 @@ const COMPARE_CHUNK_BYTES = 4 * 1024 * 1024;
  * the unique id the child records; with `force`, a different id is accepted when every byte the child
  * does not hold itself reads the same from the new parent as from the current one (which must open).
  *
- * Write order: locator data first (see placeLocators), fsync, then the header in one write.
+ * Write order: new locator data into fresh space (see placeLocators), fsync, then the header in one write: an
+ * interrupted setParent leaves the child on its old parent or its new one, never between.
  */
 export async function setParent(childPath: string, newParentPath: string, options: { force?: boolean } = {}): Promise<void> {
   const child = resolve(childPath);
@@ -201,41 +201,47 @@ async function rewriteParentFields(child: string, parent: ImageMetadata): Promis
 }
 
 /**
- * Puts each planned locator's data into the region the same code used before when it fits, else into a
- * new 4 KiB-aligned region at the end of the data (the footer is written past it first). Returns the 8
- * header entries. Not atomic with the header write: after a crash in between, the locators may name the
- * new parent while the header still records the old id, which opening reports as PARENT_MISMATCH (never
- * a silent wrong parent); running setParent again completes it.
+ * Places each planned locator's data and returns the 8 header entries. Data the current header references is
+ * never overwritten: a locator whose region already holds exactly the planned bytes keeps it; any other goes to
+ * a new 4 KiB-aligned region at the end of the data (the footer is written past it first, so the file ends in a
+ * footer at every moment). The header write that follows is then the single step that switches parent id,
+ * timestamp, name and locators together: killed before it, the child still names its old parent; after it, the
+ * new one. The price is that replaced regions (4 KiB each) stay in the file, unreferenced.
  */
 async function placeLocators(file: ImageFile, planned: PlannedLocator[]): Promise<ParentLocatorEntry[]> {
   const existing = file.header!.parentLocators.filter((entry) => !isUnusedLocator(entry));
   const entries: ParentLocatorEntry[] = [];
   const writes: { offset: number; bytes: Uint8Array }[] = [];
   let appendAt = Math.ceil(file.dataEnd / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
-  let appended = false;
   for (const locator of planned) {
-    const spaceNeeded = Math.max(SECTOR_SIZE, Math.ceil(locator.data.length / SECTOR_SIZE) * SECTOR_SIZE);
-    const previous = existing.find((entry) => entry.platformCode === locator.platformCode && locatorDataSpaceBytes(entry) >= spaceNeeded);
-    let offset: number;
-    let spaceBytes: number;
-    if (previous) {
-      offset = previous.platformDataOffset;
-      spaceBytes = locatorDataSpaceBytes(previous);
-    } else {
-      offset = appendAt;
-      spaceBytes = Math.ceil(spaceNeeded / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
-      appendAt += spaceBytes;
-      appended = true;
+    const unchanged = await regionHolding(file, existing, locator);
+    if (unchanged) {
+      entries.push(unchanged);
+      continue;
     }
+    const spaceNeeded = Math.max(SECTOR_SIZE, Math.ceil(locator.data.length / SECTOR_SIZE) * SECTOR_SIZE);
+    const spaceBytes = Math.ceil(spaceNeeded / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
     const region = new Uint8Array(spaceBytes);
     region.set(locator.data);
-    writes.push({ offset, bytes: region });
-    entries.push({ platformCode: locator.platformCode, platformDataSpace: spaceBytes, platformDataLength: locator.data.length, reserved: 0, platformDataOffset: offset });
+    writes.push({ offset: appendAt, bytes: region });
+    entries.push({ platformCode: locator.platformCode, platformDataSpace: spaceBytes, platformDataLength: locator.data.length, reserved: 0, platformDataOffset: appendAt });
+    appendAt += spaceBytes;
   }
   await withIo(file.path, async () => {
-    if (appended) await writeFully(file.handle, file.footerBytes(), appendAt);
+    if (writes.length > 0) await writeFully(file.handle, file.footerBytes(), appendAt);
     for (const write of writes) await writeFully(file.handle, write.bytes, write.offset);
   });
   while (entries.length < 8) entries.push({ platformCode: '\0\0\0\0', platformDataSpace: 0, platformDataLength: 0, reserved: 0, platformDataOffset: 0 });
   return entries;
+}
+
+/** The current entry of the same code whose region already holds exactly `locator.data`, if any. */
+async function regionHolding(file: ImageFile, existing: readonly ParentLocatorEntry[], locator: PlannedLocator): Promise<ParentLocatorEntry | undefined> {
+  for (const entry of existing) {
+    if (entry.platformCode !== locator.platformCode || entry.platformDataLength !== locator.data.length) continue;
+    const stored = new Uint8Array(locator.data.length);
+    await file.readAt(stored, entry.platformDataOffset);
+    if (firstDifference(stored, locator.data) === -1) return entry;
+  }
+  return undefined;
 }

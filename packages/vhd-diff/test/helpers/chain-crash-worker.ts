@@ -16,7 +16,8 @@ export interface CrashWrite {
 
 export type CrashTask =
   | { kind: 'write'; path: string; writes: CrashWrite[]; killAfterOps: number }
-  | { kind: 'merge'; childPath: string; killAfterOps: number };
+  | { kind: 'merge'; childPath: string; killAfterOps: number }
+  | { kind: 'set-parent'; childPath: string; parentPath: string; killAfterOps: number };
 
 const MUTATING_CALLS = ['write', 'writev', 'writeFile', 'truncate', 'sync', 'datasync'] as const;
 
@@ -40,8 +41,10 @@ async function main(): Promise<void> {
     const disk = await vhd.openDisk(task.path, { writable: true });
     for (const write of task.writes) await disk.write(patternBytes(write.length, write.seed), write.offset);
     await disk.close();
-  } else {
+  } else if (task.kind === 'merge') {
     await vhd.merge(task.childPath);
+  } else {
+    await vhd.setParent(task.childPath, task.parentPath);
   }
   process.stdout.write(JSON.stringify({ ops }));
 }
