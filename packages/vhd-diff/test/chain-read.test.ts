@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import { copyFile, mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,33 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
       }
     } finally {
       await disk.close();
+    }
+  });
+
+  it('copyDiskTo lets the event loop turn: a timer aborts a copy that never waits for a read (512 GiB of holes)', async () => {
+    const image = join(folder.path, 'holes-512g.vhd');
+    await createDynamicDisk(image, 512 * 1024 * MiB);
+    for (const blockingReads of [false, true]) {
+      const disk = await openDisk(image, { blockingReads });
+      try {
+        let copied = 0;
+        const sink = new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            copied += chunk.length;
+            callback(); // at once: nothing here waits for the event loop either
+          },
+        });
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 100);
+        const started = Date.now();
+        await expectVhdIoError(copyDiskTo(disk, sink, { signal: controller.signal }), 'ABORTED');
+        // Zero-filling all 512 GiB would take tens of seconds; the abort lands within a turn or two.
+        expect(Date.now() - started, `blockingReads: ${blockingReads}`).toBeLessThan(5_000);
+        expect(copied).toBeGreaterThan(0);
+        expect(copied).toBeLessThan(512 * 1024 * MiB);
+      } finally {
+        await disk.close();
+      }
     }
   });
 
