@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { copyFile, mkdir, open, readFile, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,7 +179,7 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
     }
   });
 
-  it('copyDiskTo lets the event loop turn: a timer aborts a copy that never waits for a read (512 GiB of holes)', async () => {
+  it('copyDiskTo and streams let the event loop turn: a timer stops a copy that never waits for a read (512 GiB of holes)', async () => {
     const image = join(folder.path, 'holes-512g.vhd');
     await createDynamicDisk(image, 512 * 1024 * MiB);
     for (const blockingReads of [false, true]) {
@@ -199,6 +200,13 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
         expect(Date.now() - started, `blockingReads: ${blockingReads}`).toBeLessThan(5_000);
         expect(copied).toBeGreaterThan(0);
         expect(copied).toBeLessThan(512 * 1024 * MiB);
+
+        // The same for a stream into a consumer that calls back at once: a timer can stop it.
+        const stream = disk.createReadStream();
+        setTimeout(() => stream.destroy(new Error('stopped by a timer')), 100);
+        const streamStarted = Date.now();
+        await expect(pipeline(stream, new Writable({ write: (_chunk, _encoding, callback) => callback() }))).rejects.toThrow('stopped by a timer');
+        expect(Date.now() - streamStarted, `stream, blockingReads: ${blockingReads}`).toBeLessThan(5_000);
       } finally {
         await disk.close();
       }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { throwIfAborted } from './creation-api.js';
 import type { ChainDisk } from './disk.js';
+import { eventLoopTurns } from './event-loop-turns.js';
 import { streamRange } from './streams.js';
 import type { VhdDisk } from './types.js';
 
@@ -12,12 +13,7 @@ const COPY_CHUNK_BYTES = 2 * 1024 * 1024;
  * does not: one buffer, which stays in the CPU cache and is faulted in once.
  */
 const RING_SIZE = { threadPool: 4, blocking: 1 } as const;
-/**
- * With blocking reads, stretches of zeros (no read at all) and a destination that calls back at once
- * (process stdout on Linux, files), the copy would run on promise jobs alone and the event loop would not
- * turn until it ends: no signal handler, timer or abort could act. It is let in at least this often.
- */
-const EVENT_LOOP_TURN_MS = 50;
+
 
 /**
  * Writes the virtual disk's bytes (fs-style { start, end }, end inclusive) to `destination`, reusing a ring
@@ -52,7 +48,8 @@ export async function copyDiskTo(
     }
   };
   let written = 0;
-  let lastTurn = performance.now();
+  // Blocking reads, zeros and a destination that calls back at once (stdout on Linux, files) need no event loop.
+  const turn = eventLoopTurns();
   try {
     readAhead();
     while (reads.length > 0) {
@@ -63,10 +60,7 @@ export async function copyDiskTo(
         destination.write(buffer, (error) => (error ? reject(error) : resolve()));
       });
       written += buffer.length;
-      if (performance.now() - lastTurn >= EVENT_LOOP_TURN_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastTurn = performance.now();
-      }
+      await turn();
       readAhead();
     }
   } finally {

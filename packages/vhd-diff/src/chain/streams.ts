@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ChainDisk } from './disk.js';
 import { chainError } from './errors.js';
+import { eventLoopTurns } from './event-loop-turns.js';
 
 /** Chunk size of the streams: a whole default block, read with one syscall when it is allocated. */
 const STREAM_CHUNK_BYTES = 2 * 1024 * 1024;
@@ -53,11 +54,13 @@ async function* chunks(disk: ChainDisk, range: StreamRange): AsyncGenerator<Uint
     }
     position = end;
   };
+  const turn = eventLoopTurns();
   try {
     while (position < range.end || pending.length > 0) {
       while (position < range.end && pending.length < READ_AHEAD_CHUNKS) planNext();
       const next = pending.shift()!;
       yield 'read' in next ? await next.read : Buffer.alloc(next.zeroBytes);
+      await turn();
     }
   } finally {
     await Promise.allSettled(pending.map((next) => ('read' in next ? next.read : undefined)));
