@@ -39,6 +39,25 @@ export function decodeBatInto(bytes: Uint8Array, table: Uint32Array, firstEntry:
   return count;
 }
 
+/** Whether this machine stores a Uint32Array's words little-endian (every Node.js platform does). */
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Decodes a table whose stored (big-endian) bytes were read straight into `table`'s own memory, in place, and
+ * returns it. A reader that fills the Uint32Array itself then holds the table once (4 MiB for a 2040 GiB disk)
+ * instead of the bytes plus a decoded copy: on machines where first-touch page faults are costly, that is most
+ * of the cost of opening a large image.
+ */
+export function decodeBatInPlace(table: Uint32Array): Uint32Array {
+  checkEntryCount(table.length);
+  if (!HOST_IS_LITTLE_ENDIAN) return table;
+  for (let index = 0; index < table.length; index++) {
+    const word = table[index]!;
+    table[index] = (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
+  }
+  return table;
+}
+
 /** The table's bytes, padded with 0xFF (as Windows pads) up to `byteLength` (default: batByteSize of the table). */
 export function encodeBat(table: Uint32Array, byteLength: number = batByteSize(table.length)): Uint8Array {
   const needed = table.length * ENTRY_BYTES;

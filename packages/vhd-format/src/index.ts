@@ -59,7 +59,7 @@ export {
 } from './parent-locator.js';
 export type { ParentLocatorEntry, LocatorPlatformCode } from './parent-locator.js';
 
-export { batByteSize, decodeBat, encodeBat } from './bat.js';
+export { batByteSize, decodeBat, decodeBatInPlace, encodeBat } from './bat.js';
 export { sectorBitmapByteSize, SectorBitmap } from './sector-bitmap.js';
 export type { SectorRun } from './sector-bitmap.js';
 

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batByteSize, decodeBat, encodeBat, MAX_TABLE_ENTRIES, UNUSED_BAT_ENTRY } from '../src/index.js';
+import { batByteSize, decodeBat, decodeBatInPlace, encodeBat, MAX_TABLE_ENTRIES, UNUSED_BAT_ENTRY } from '../src/index.js';
 
 describe('BAT', () => {
   it('entries are big-endian sector numbers; unused entries are 0xFFFFFFFF', () => {
@@ -48,5 +49,24 @@ describe('BAT', () => {
     // Compare the raw memory: deep equality over a million elements is needlessly slow.
     expect(Buffer.compare(Buffer.from(decoded.buffer), Buffer.from(table.buffer))).toBe(0);
     expect(decoded[3]).toBe(3 + 3 * 4097);
+  });
+
+  it('decodes in place a table read straight into its own memory, as decodeBat does from bytes', () => {
+    const stored = new Uint8Array([0, 0, 0, 159, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 0x80, 0, 0, 1]);
+    const table = new Uint32Array(4);
+    new Uint8Array(table.buffer).set(stored);
+    expect(decodeBatInPlace(table)).toBe(table);
+    expect([...table]).toEqual([159, UNUSED_BAT_ENTRY, 0x01020304, 0x80000001]);
+    expect([...table]).toEqual([...decodeBat(stored, 4)]);
+  });
+
+  it('decodes in place exactly like decodeBat for any bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4096 }).map((bytes) => bytes.subarray(0, bytes.length - (bytes.length % 4))), (bytes) => {
+        const table = new Uint32Array(bytes.length / 4);
+        new Uint8Array(table.buffer).set(bytes);
+        expect([...decodeBatInPlace(table)]).toEqual([...decodeBat(bytes, bytes.length / 4)]);
+      }),
+    );
   });
 });
