@@ -333,7 +333,9 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
       const name = 'grandchild.vhd';
       for (let index = 0; index < name.length; index++) header.setUint16(64 + index * 2, name.charCodeAt(index));
     });
-    await expectVhdIoError(openDisk(grandchild), 'CHAIN_LOOP');
+    // Patching the child changed its modification time: once a second boundary passed since the grandchild was made,
+    // the recorded parent timestamp no longer matches, which is not what this test is about.
+    await expectVhdIoError(openDisk(grandchild, { timestampMismatch: 'accept' }), 'CHAIN_LOOP');
   });
 
   it('reads a fixed disk and a fixed parent', async () => {
