@@ -5,7 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const cliMainPath = join(repoRoot, 'packages/vpc-api/dist/cli/main.js');
+/** The `vpc` bin as npm links it; it loads the bundled CLI, which the build writes to dist/cli-bundle/. */
+export const cliBinPath = join(repoRoot, 'packages/vpc-api/bin/vpc.js');
+const cliBundlePath = join(repoRoot, 'packages/vpc-api/dist/cli-bundle/main.js');
 
 export class NotAvailable extends Error {
   constructor(reason) {
@@ -44,14 +46,14 @@ export function ours(which, names) {
 }
 
 export function ourCli() {
-  if (!existsSync(cliMainPath)) throw new NotAvailable('the vpc CLI (packages/vpc-api/dist/cli/main.js) is not built');
-  return cliMainPath;
+  if (!existsSync(cliBundlePath)) throw new NotAvailable('the vpc CLI (packages/vpc-api/dist/cli-bundle/main.js) is not built');
+  return cliBinPath;
 }
 
 export function oursAvailability() {
   return {
     'vhd-diff': loaded.diff.module ? 'loaded' : loaded.diff.reason,
     'vhd-format': loaded.format.module ? 'loaded' : loaded.format.reason,
-    cli: existsSync(cliMainPath) ? 'built' : 'not built',
+    cli: existsSync(cliBundlePath) ? 'built' : 'not built',
   };
 }

@@ -7,6 +7,7 @@ function figure(row, key) {
 
 function verdict(target) {
   if (target.met === undefined) return 'not measured';
+  if (target.informational) return target.met ? 'above (info)' : 'below (info)';
   return target.met ? 'met' : 'MISSED';
 }
 
@@ -65,6 +66,7 @@ function markdownTable(header, lines, numericColumns = []) {
 
 function verdictMark(target) {
   if (target.met === undefined) return '— not measured';
+  if (target.informational) return target.met ? 'ℹ️ above (not a target)' : 'ℹ️ below (not a target)';
   return target.met ? '✅ met' : '❌ missed';
 }
 
