@@ -1,13 +1,14 @@
 // The main job on a bundled default: a small dynamic parent, a differencing child next to it (with a progress bar),
-// and the child's facts as `vpc info` prints them. Everything goes to demo-output/ (git-ignored), fresh each run.
+// and the child's facts as `vpc info` prints them. Everything goes to demo-output/ (git-ignored), fresh each run, or to
+// the folder VHDKIT_DEMO_OUTPUT names (the test that keeps this demo working uses a temporary one).
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import { VirtualPC, readImageInfo, renderInfoText, resolvedChain } from '@vhdkit/vpc-api';
+import { VirtualPC, readImageInfoWithMetadata, renderInfoText, resolvedChain } from '@vhdkit/vpc-api';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const outputFolder = path.join(repositoryRoot, 'demo-output');
+const outputFolder = process.env.VHDKIT_DEMO_OUTPUT ?? path.join(repositoryRoot, 'demo-output');
 const parentPath = path.join(outputFolder, 'parent.vhd');
 const PARENT_SIZE_BYTES = 64 * 1024 * 1024;
 
@@ -36,8 +37,8 @@ try {
   console.log(`child:  ${child.path} — task ${childTask.description}: ${childTask.percentCompleted}%, result 0x${childTask.result.toString(16).padStart(8, '0')}`);
   console.log('');
 
-  const info = await readImageInfo(child.path);
-  console.log(renderInfoText(info, await resolvedChain(info)));
+  const { metadata, report } = await readImageInfoWithMetadata(child.path);
+  console.log(renderInfoText(metadata, report, await resolvedChain(report)));
 } catch (error) {
   console.error(`${error.code ?? 'error'}: ${error.message}`);
   process.exitCode = 1;
