@@ -14,13 +14,12 @@ const COPY_CHUNK_BYTES = 2 * 1024 * 1024;
  */
 const RING_SIZE = { threadPool: 4, blocking: 1 } as const;
 
-
 /**
  * Writes the virtual disk's bytes (fs-style { start, end }, end inclusive) to `destination`, reusing a ring
- * of 2 MiB buffers: a buffer is filled again only after the destination called back for it. That
- * avoids allocating (and page-faulting) fresh memory for every chunk, which is what makes
- * createReadStream slower than `qemu-img convert`. Only for destinations that are done with a chunk when
- * they call back (files, pipes, sockets, hashes) — not for ones that keep chunks (collecting them in an array).
+ * of 2 MiB buffers: a buffer is filled again only after the destination called back for it. That avoids
+ * allocating fresh memory for every chunk, which costs a page fault per 4 KiB (expensive on some virtual
+ * machines; a stream must pay it, since its consumer may keep chunks). Only for destinations that are done
+ * with a chunk when they call back (files, pipes, sockets, hashes), not for ones that keep chunks.
  * Does not end the destination. Returns the bytes written.
  */
 export async function copyDiskTo(
