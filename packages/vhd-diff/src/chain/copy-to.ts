@@ -47,7 +47,8 @@ export async function copyDiskTo(
     }
   };
   let written = 0;
-  // Blocking reads, zeros and a destination that calls back at once (stdout on Linux, files) need no event loop.
+  // Blocking reads, stretches of zeros and a destination that calls back at once (stdout on Linux, files) never
+  // wait on the event loop: without these turns no signal, timer or abort could act until the copy ends.
   const turn = eventLoopTurns();
   try {
     readAhead();
