@@ -145,7 +145,7 @@ async function renameOverOwnPlaceholder(temporaryPath: string, destinationPath: 
 }
 
 /** Makes the new directory entry durable. Skipped where the platform cannot fsync a folder. */
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await fs.open(folder, 'r');

@@ -1,9 +1,10 @@
-import { copyFile, readFile, readdir, stat, utimes } from 'node:fs/promises';
+import { copyFile, open, readFile, readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { interop, run, sha256File, tempDir } from '@vhdkit/test-support';
 import { locatorDataSpaceBytes } from '@vhdkit/vhd-format';
 import {
+  check,
   convert,
   createDifferencingDisk,
   createDynamicDisk,
@@ -231,6 +232,30 @@ describe('convert', { timeout: 30_000 }, () => {
       const result = run(qemu.command, ['convert', '-O', 'raw', '--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${dynamic}`, raw]);
       expect(result.status, result.stderr).toBe(0);
       expect(firstDifference(await readFile(raw), expected)).toBe(-1);
+    }
+  });
+
+  it('syncs the temporary image once, at the end, not between the steps of every write (blockingReads too)', async () => {
+    const { child, model, top } = await family('differencing', 4 * MiB);
+    await writeIntoDisk(child, patternBytes(4 * MiB, 21), 0); // every block of the copy allocates a new block
+    model.write(top, 0, patternBytes(4 * MiB, 21));
+    const probe = await open(child, 'r');
+    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void>; datasync: () => Promise<void> };
+    await probe.close();
+    const syncs = vi.spyOn(prototype, 'sync');
+    const datasyncs = vi.spyOn(prototype, 'datasync');
+    try {
+      const destination = nextPath('synced-once.vhd');
+      await convert(child, destination, { type: 'dynamic', blockingReads: true });
+      // 8 new blocks written one by one take 8 fdatasyncs on a visible image; here: none. The syncs: the
+      // empty image and its folder when it is made, the full image before it is published, the folder after.
+      expect(datasyncs).not.toHaveBeenCalled();
+      expect(syncs).toHaveBeenCalledTimes(4);
+      expect(firstDifference(await readWholeDisk(destination), model.view(top))).toBe(-1);
+      expect((await check(destination)).ok).toBe(true);
+    } finally {
+      syncs.mockRestore();
+      datasyncs.mockRestore();
     }
   });
 

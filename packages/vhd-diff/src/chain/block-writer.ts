@@ -28,6 +28,8 @@ const MAX_GAP_BYTES = 4096;
  * the last referenced structure, not after the footer), so re-running the same writes gives the same file.
  * In allocated blocks data goes first, then (after fdatasync) the bitmap bits, so a sector never
  * claims data that is not there yet. The footer copy at offset 0 never changes.
+ * With `syncSteps: false` the order stays but the fdatasyncs go: for a file nobody can see yet (convert's
+ * temporary image), which is synced once before it is published.
  */
 export class BlockWriter {
   private readonly file: ImageFile;
@@ -35,10 +37,12 @@ export class BlockWriter {
   private readonly readCurrent: VirtualReader;
   /** Zeros for gaps and the unwritten parts of new blocks (never written to). */
   private zeroBytes: Uint8Array | undefined;
+  private readonly syncSteps: boolean;
 
-  constructor(file: ImageFile, readCurrent: VirtualReader) {
+  constructor(file: ImageFile, readCurrent: VirtualReader, options: { syncSteps?: boolean } = {}) {
     this.file = file;
     this.readCurrent = readCurrent;
+    this.syncSteps = options.syncSteps ?? true;
   }
 
   async write(data: Uint8Array, virtualOffset: number): Promise<void> {
@@ -130,7 +134,7 @@ export class BlockWriter {
           block.gapStart,
         );
       }
-      await file.handle.datasync();
+      if (this.syncSteps) await file.handle.datasync();
       for (const block of placed) file.bat[block.blockIndex] = block.bitmapOffset / SECTOR_SIZE;
       const first = Math.min(...placed.map((block) => block.blockIndex));
       const last = Math.max(...placed.map((block) => block.blockIndex));
@@ -148,7 +152,7 @@ export class BlockWriter {
   private async writeBitmaps(bitmaps: Map<number, SectorBitmap>): Promise<void> {
     const file = this.file;
     await withIo(file.path, async () => {
-      await file.handle.datasync();
+      if (this.syncSteps) await file.handle.datasync();
       for (const [blockIndex, bitmap] of bitmaps) {
         await writeFully(file.handle, bitmap.bytes, file.bat[blockIndex]! * SECTOR_SIZE);
         file.rememberBitmap(blockIndex, bitmap);

@@ -20,11 +20,12 @@ export class ChainDisk implements VhdDisk {
   /** Writes run one at a time: block allocation moves the end of the file. */
   private writeQueue: Promise<void> = Promise.resolve();
 
-  constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[]) {
+  /** `syncSteps: false`: writes skip the fdatasyncs between steps (see BlockWriter); flush and close still sync. */
+  constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[], writerOptions: { syncSteps?: boolean } = {}) {
     this.file = file;
     this.parent = parent;
     this.warnings = warnings;
-    this.writer = file.writable ? new BlockWriter(file, (target, offset) => this.fill(target, offset)) : undefined;
+    this.writer = file.writable ? new BlockWriter(file, (target, offset) => this.fill(target, offset), writerOptions) : undefined;
   }
 
   get path(): string {

@@ -25,8 +25,17 @@ export async function openDisk(path: string, options: OpenDiskOptions = {}): Pro
   return openChain(path, options);
 }
 
+/** openChain's options beyond openDisk's, for this package's own operations. */
+export interface ChainOpenOptions extends OpenDiskOptions {
+  /**
+   * The top image is a file nobody can see yet (convert's temporary image): its writes skip the fdatasyncs
+   * that keep a visible image openable after a crash; `flush`/`close` still sync it before it is published.
+   */
+  unpublished?: boolean;
+}
+
 /** Same as openDisk, typed as the implementation (merge and convert use its internals). */
-export async function openChain(path: string, options: OpenDiskOptions = {}): Promise<ChainDisk> {
+export async function openChain(path: string, options: ChainOpenOptions = {}): Promise<ChainDisk> {
   const chainOptions: ChainOptions = {
     timestampMismatch: options.timestampMismatch ?? 'error',
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
@@ -66,7 +75,9 @@ export async function openChain(path: string, options: OpenDiskOptions = {}): Pr
     throw error;
   }
   let disk: ChainDisk | undefined;
-  for (let index = files.length - 1; index >= 0; index--) disk = new ChainDisk(files[index]!, disk, warnings[index]!);
+  for (let index = files.length - 1; index >= 0; index--) {
+    disk = new ChainDisk(files[index]!, disk, warnings[index]!, { syncSteps: !(index === 0 && options.unpublished) });
+  }
   return disk!;
 }
 

@@ -13,6 +13,7 @@ export async function convertImage(ctx: CommandContext, source: string, destinat
   try {
     const disk = await convert(ctx.userPath(source), ctx.userPath(destination), {
       type: options.type, signal: ctx.stopSignal, onProgress: (p) => bar.update(p.bytesWritten, p.totalBytes),
+      blockingReads: true, // a single-purpose process: as vpc cat
     });
     bar.stop();
     printResult(ctx, createdDiskJson(disk), describeCreated(disk));
