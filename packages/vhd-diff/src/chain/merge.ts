@@ -4,6 +4,7 @@ import { SECTOR_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import { throwIfAborted } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
 import { readFully } from '../file-io.js';
+import { syncFolder } from '../publish.js';
 import { openChain } from './open-disk.js';
 import { contiguousGroups, ownRuns } from './own-runs.js';
 import type { OwnRun } from './own-runs.js';
@@ -125,7 +126,7 @@ export async function merge(childPath: string, options: ProgressOptions & { time
     await childDisk.close();
   }
   await withIo(child, () => unlink(child));
-  await syncFolder(dirname(child));
+  await syncFolderQuietly(dirname(child));
   await withIo(journalPath, () => unlink(journalPath));
   return result;
 }
@@ -207,18 +208,14 @@ async function writeJournal(path: string, journal: MergeJournal): Promise<void> 
     }
     await rename(temporary, path);
   });
-  await syncFolder(dirname(path));
+  await syncFolderQuietly(dirname(path));
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Folders cannot be synced everywhere (Windows, some network file systems); the data files were.
-  }
+/**
+ * Makes a folder's new or removed entries durable, as merge always has: best effort, never failing the merge
+ * (syncFolder skips platforms that cannot sync a folder; any other failure is let go too, the files themselves
+ * were synced).
+ */
+async function syncFolderQuietly(folder: string): Promise<void> {
+  await syncFolder(folder).catch(() => undefined);
 }
