@@ -422,6 +422,33 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
     expect(stderr.split('\n')[0]).toMatch(/^0xA0040209 VM_E_APP_SHUTTING_DOWN: /);
   });
 
+  it('write gathers stdin into large writes: 40 MiB at an odd offset lands exactly; past the end, what came first is written', async () => {
+    const dir = await folder();
+    const size = 64 * MIB;
+    const image = await makeDynamic(path.join(dir, 'gathered.vhd'), size);
+    const input = pattern(40 * MIB + 3, 7);
+    const offset = 3 * MIB + 1001;
+    const run = runVpc(['write', image, '--offset', String(offset)], { input });
+    expect(run.status, run.stderr).toBe(0);
+    const model = new Uint8Array(size);
+    model.set(input, offset);
+    const read = runVpc(['cat', image]);
+    expect(sha256Bytes(read.stdoutBytes)).toBe(sha256Bytes(model));
+
+    // 20 MiB at 48 MiB + 512 passes the end: refused, and the bytes before the offending chunk are on the disk.
+    const late = await makeDynamic(path.join(dir, 'late.vhd'), size);
+    const tooLong = pattern(20 * MIB, 8);
+    const lateOffset = 48 * MIB + 512;
+    const refused = runVpc(['write', late, '--offset', String(lateOffset)], { input: tooLong });
+    expect(refused.status).toBe(1);
+    expect(failureLine(refused)?.name).toBe('E_INVALIDARG');
+    const after = runVpc(['cat', late]).stdoutBytes.subarray(lateOffset);
+    let landed = 0;
+    while (landed < after.length && after[landed] === tooLong[landed]) landed++;
+    expect(landed).toBeGreaterThanOrEqual(size - lateOffset - 1024 * 1024); // all but the last chunk or so
+    expect(after.subarray(landed).every((byte) => byte === 0)).toBe(true);
+  });
+
   it('write (stdin and --input), cat, convert and merge agree with a model of the disk', async () => {
     const dir = await folder();
     const size = 8 * MIB;

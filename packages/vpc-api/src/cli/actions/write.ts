@@ -7,6 +7,9 @@ import { printResult } from '../command-context.js';
 import { parseSizeArgument } from '../size-argument.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
+/** Input gathered per disk.write: 8 blocks of the default 2 MiB (one fdatasync each time instead of one per chunk). */
+const WRITE_GATHER_BYTES = 16 * 1024 * 1024;
+
 export interface WriteOptions {
   offset: string;
   input: string;
@@ -18,15 +21,34 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
   if (offset === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--offset ${options.offset}`);
   const input: Readable = options.input === '-' ? ctx.io.stdin() : createReadStream(ctx.userPath(options.input));
   const disk = await openDisk(ctx.userPath(image), { writable: true });
+  // Input arrives in pipe-sized chunks (64 KiB); each disk.write is crash-ordered with its own fdatasync, so the
+  // chunks are gathered into larger writes. Nothing is acknowledged before the end, so nothing is lost by it.
+  const pending = Buffer.allocUnsafe(WRITE_GATHER_BYTES);
+  let pendingBytes = 0;
   let written = 0;
+  const writePending = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    await disk.write(pending.subarray(0, pendingBytes), offset + written);
+    written += pendingBytes;
+    pendingBytes = 0;
+  };
   try {
     for await (const chunk of input) {
       if (ctx.stopSignal.aborted) throw ctx.stopSignal.reason;
-      const bytes = chunk as Uint8Array;
-      refuseWritePastEnd(disk, bytes.length, offset + written);
-      await disk.write(bytes, offset + written);
-      written += bytes.length;
+      let bytes = chunk as Uint8Array;
+      if (offset + written + pendingBytes + bytes.length > disk.virtualSize) {
+        await writePending(); // as before gathering: what came before the offending chunk is written
+        refuseWritePastEnd(disk, bytes.length, offset + written);
+      }
+      while (bytes.length > 0) {
+        const taken = Math.min(bytes.length, WRITE_GATHER_BYTES - pendingBytes);
+        pending.set(bytes.subarray(0, taken), pendingBytes);
+        pendingBytes += taken;
+        bytes = bytes.subarray(taken);
+        if (pendingBytes === WRITE_GATHER_BYTES) await writePending();
+      }
     }
+    await writePending();
     await disk.flush();
   } finally {
     await disk.close();
