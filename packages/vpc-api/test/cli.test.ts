@@ -1,32 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { interop, sha256Bytes, sharedFixtures } from '@vhdkit/test-support';
 import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
-import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
+import { CLI_BIN, MIB, PACKAGE_ROOT, caseFolders, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
 
 const qemuImg = interop('qemu-img');
 const qemuIo = interop('qemu-io');
 const fixtures = sharedFixtures();
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'vpc-cli-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-let counter = 0;
-async function folder(): Promise<string> {
-  const dir = path.join(root, `case-${++counter}`);
-  await (await import('node:fs/promises')).mkdir(dir);
-  return dir;
-}
+const folder = caseFolders('vpc-cli-').next;
 
 /** Deterministic bytes: distinguishable from zeros and from other patterns. */
 function pattern(length: number, seed: number): Uint8Array {

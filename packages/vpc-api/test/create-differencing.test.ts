@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDifferencingDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import type { HresultName } from '@vhdkit/vpc-errors';
@@ -11,7 +10,7 @@ import type { VirtualPCOptions } from '../src/virtual-pc.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { VolumeFacts } from '../src/volume/volume-probe.js';
 import type { FileSnapshot } from './helpers.js';
-import { MIB, expectUnchanged, isFile, failureLine, makeDynamic, makeDynamicWithMbr, makeFixedWithMbr, runVpc, simulatedProbe, snapshot, tree } from './helpers.js';
+import { MIB, caseFolders, expectUnchanged, isFile, failureLine, makeDynamic, makeDynamicWithMbr, makeFixedWithMbr, runVpc, simulatedProbe, snapshot, tree } from './helpers.js';
 
 const GIB = 1024 * MIB;
 
@@ -263,18 +262,10 @@ const rows: Row[] = [
   },
 ];
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'vpc-diff-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const folders = caseFolders('vpc-diff-');
 
-let counter = 0;
 async function prepare(row: Row) {
-  const folder = path.join(root, `case-${++counter}`);
-  await mkdir(folder);
+  const folder = await folders.next();
   const scenario = await row.setup(folder);
   const untouchedPaths = scenario.untouched ?? (typeof scenario.parent === 'string' && (await isFile(path.resolve(folder, scenario.parent))) ? [path.resolve(folder, scenario.parent)] : []);
   const snapshots: FileSnapshot[] = [];

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { interop } from '@vhdkit/test-support';
 import { readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, diskTypeName, sizeFromGeometry } from '@vhdkit/vhd-format';
@@ -11,7 +10,7 @@ import { HRESULTS, VpcError, formatHresult } from '@vhdkit/vpc-errors';
 import type { CreatedDisk } from '../src/index.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { VolumeFacts } from '../src/volume/volume-probe.js';
-import { MIB, failureLine, runVpc, simulatedProbe, tree } from './helpers.js';
+import { MIB, caseFolders, failureLine, runVpc, simulatedProbe, tree } from './helpers.js';
 
 const GIB = 1024 * MIB;
 const qemuImg = interop('qemu-img');
@@ -68,18 +67,10 @@ const rows: Row[] = [
   { name: 'dynamic on a full volume', type: 'dynamic', file: 'd.vhd', size: 8 * MIB, cliSize: '8M', volume: { freeBytes: 1024 }, code: 'ERROR_DISK_FULL' },
 ];
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'vpc-standalone-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const folders = caseFolders('vpc-standalone-');
 
-let counter = 0;
 async function prepare(row: Row) {
-  const folder = path.join(root, `case-${++counter}`);
-  await mkdir(folder);
+  const folder = await folders.next();
   await row.setup?.(folder);
   return { folder, before: await tree(folder) };
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,30 +10,22 @@ import { VpcError, messageFor } from '@vhdkit/vpc-errors';
 import type { CreatedDisk, VMTask } from '../src/index.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { FileSnapshot } from './helpers.js';
-import { MIB, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, tree } from './helpers.js';
+import { MIB, caseFolders, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, tree } from './helpers.js';
 
 // A 2040 GiB parent: its child's BAT is 4 MiB, written in chunks with progress — long enough to cancel mid-way.
 const BIG_SIZE = MAX_VIRTUAL_SIZE - 512;
 
-let root: string;
+const folders = caseFolders('vpc-life-');
+const caseFolder = folders.next;
 let bigParent: string;
 let bigParentBefore: FileSnapshot;
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'vpc-life-'));
-  bigParent = await makeDynamic(path.join(root, 'big-parent.vhd'), BIG_SIZE);
+  bigParent = await makeDynamic(path.join(folders.root(), 'big-parent.vhd'), BIG_SIZE);
   bigParentBefore = await snapshot(bigParent);
 });
 afterAll(async () => {
   await expectUnchanged(bigParentBefore);
-  await rm(root, { recursive: true, force: true });
 });
-
-let counter = 0;
-async function caseFolder(): Promise<string> {
-  const folder = path.join(root, `case-${++counter}`);
-  await mkdir(folder);
-  return folder;
-}
 
 async function settle(task: VMTask<CreatedDisk>): Promise<VpcError | undefined> {
   try {
