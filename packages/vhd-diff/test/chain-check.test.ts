@@ -1,22 +1,14 @@
 import { copyFile, open, readFile, stat, truncate, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Bytes, sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
+import { describe, expect, it } from 'vitest';
+import { sha256Bytes, sharedFixturePath, sharedFixtures, testFolder } from '@vhdkit/test-support';
 import { check, createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk, repair } from '../src/index.js';
 import type { CheckReport } from '../src/index.js';
 import { KiB, MiB, SECTOR, patternBytes, rawLayout, sorted } from './helpers/chain-images.js';
 
 const fixtures = sharedFixtures();
 
-let folder: { path: string; cleanup: () => Promise<void> };
-let counter = 0;
-beforeAll(async () => {
-  folder = await tempDir('vhdkit-chain-check-');
-});
-afterAll(async () => {
-  await folder.cleanup();
-});
-const nextPath = (name: string) => join(folder.path, `${counter++}-${name}`);
+const folder = testFolder('vhdkit-chain-check-');
+const nextPath = folder.nextPath;
 
 const codes = (report: CheckReport) => sorted(report.issues.map((issue) => `${issue.severity}:${issue.code}`));
 

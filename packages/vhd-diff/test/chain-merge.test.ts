@@ -1,7 +1,6 @@
 import { copyFile, open, readFile, readdir, stat, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { interop, run, sha256File, tempDir } from '@vhdkit/test-support';
+import { describe, expect, it, vi } from 'vitest';
+import { interop, run, sha256File, testFolder } from '@vhdkit/test-support';
 import { locatorDataSpaceBytes } from '@vhdkit/vhd-format';
 import {
   check,
@@ -22,15 +21,8 @@ import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-i
 
 const qemu = interop('qemu-img');
 
-let folder: { path: string; cleanup: () => Promise<void> };
-let counter = 0;
-beforeAll(async () => {
-  folder = await tempDir('vhdkit-chain-merge-');
-});
-afterAll(async () => {
-  await folder.cleanup();
-});
-const nextPath = (name: string) => join(folder.path, `${counter++}-${name}`);
+const folder = testFolder('vhdkit-chain-merge-');
+const nextPath = folder.nextPath;
 
 /** A written parent (fixed, dynamic or differencing over a dynamic base) and an empty child of it. */
 async function family(kind: 'fixed' | 'dynamic' | 'differencing', sizeBytes = 3 * MiB) {
@@ -81,7 +73,7 @@ describe('merge', { timeout: 30_000 }, () => {
       expect(result).toEqual({ childPath: child, parentPath: parent, sectorsCopied: markedSectors, bytesCopied: markedSectors * SECTOR });
       expect(firstDifference(await readWholeDisk(parent), model.view(top - 1))).toBe(-1);
       await expect(stat(child)).rejects.toThrow();
-      expect((await readdir(folder.path)).filter((name) => name.includes('journal'))).toEqual([]);
+      expect((await readdir(folder.path())).filter((name) => name.includes('journal'))).toEqual([]);
       expect(progress.at(-1)).toEqual({ bytesWritten: result.bytesCopied, totalBytes: result.bytesCopied });
       expect(progress.every((update, index) => index === 0 || update.bytesWritten >= progress[index - 1]!.bytesWritten)).toBe(true);
       if (kind === 'differencing') {
@@ -226,7 +218,7 @@ describe('convert', { timeout: 30_000 }, () => {
     expect(disk.allocatedBlockCount()).toBe(nonZeroBlocks.length);
     await disk.close();
     expect(nonZeroBlocks).not.toContain(3);
-    expect((await readdir(folder.path)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(folder.path())).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     if (qemu.available) {
       const raw = `${dynamic}.raw`;
       const result = run(qemu.command, ['convert', '-O', 'raw', '--image-opts', `driver=vpc,force_size_calc=current_size,file.driver=file,file.filename=${dynamic}`, raw]);
@@ -266,6 +258,6 @@ describe('convert', { timeout: 30_000 }, () => {
     const hash = await sha256File(existing);
     expect((await expectVhdIoError(convert(child, existing, { type: 'dynamic' }))).code).toBe('ALREADY_EXISTS');
     expect(await sha256File(existing)).toBe(hash);
-    expect((await readdir(folder.path)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(folder.path())).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interop, run, sha256File, tempDir } from '@vhdkit/test-support';
+import { describe, expect, it } from 'vitest';
+import { interop, run, sha256File, testFolder } from '@vhdkit/test-support';
 import { VhdIoError, createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk } from '../src/index.js';
 import { KiB, MiB, SECTOR, bitIsSet, patternBytes, rawBitmap, rawLayout } from './helpers/chain-images.js';
 import { ChainModel, firstDifference } from './helpers/chain-model.js';
@@ -9,15 +8,8 @@ import { readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const qemu = interop('qemu-img');
 
-let folder: { path: string; cleanup: () => Promise<void> };
-let counter = 0;
-beforeAll(async () => {
-  folder = await tempDir('vhdkit-chain-write-');
-});
-afterAll(async () => {
-  await folder.cleanup();
-});
-const nextPath = (name: string) => join(folder.path, `${counter++}-${name}`);
+const folder = testFolder('vhdkit-chain-write-');
+const nextPath = folder.nextPath;
 
 describe('writing a dynamic disk', { timeout: 30_000 }, () => {
   it('allocates a block at the end with 4 KiB-aligned data, zeros around the write and bits for exactly the sectors written', async () => {

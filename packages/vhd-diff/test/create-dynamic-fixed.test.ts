@@ -1,10 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '@vhdkit/test-support';
+import { describe, expect, it } from 'vitest';
+import { testFolder } from '@vhdkit/test-support';
 import { VhdIoError, createDynamicDisk, createFixedDisk, readImageMetadata } from '../src/index.js';
-import { rm } from 'node:fs/promises';
 import { listFolder, rawFooter, rawHeader, readBytes, readTail, vhdSeconds } from './create-support.js';
 
 const MiB = 1024 * 1024;
@@ -23,13 +21,8 @@ const geometries: [string, number, [number, number, number]][] = [
   ['2040 GiB', MAX, [65535, 16, 255]],
 ];
 
-let folder: { path: string; cleanup: () => Promise<void> };
-let counter = 0;
-const nextPath = () => join(folder.path, `d${counter++}.vhd`);
-beforeAll(async () => {
-  folder = await tempDir('vhd-diff-dynfix-');
-});
-afterAll(() => folder.cleanup());
+const folder = testFolder('vhd-diff-dynfix-');
+const nextPath = () => folder.nextPath('d.vhd');
 
 describe('createFixedDisk', () => {
   it.each(geometries)('%s: raw data area then a footer with the specification\'s geometry', async (_label, size, [cylinders, heads, sectorsPerTrack]) => {
@@ -147,7 +140,7 @@ describe('createDynamicDisk', () => {
     const error = await createDynamicDisk(path, 10 * MiB, { blockSize }).catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(VhdIoError);
     expect((error as VhdIoError).code).toBe('UNSUPPORTED');
-    expect(await listFolder(folder.path)).not.toContain(path.slice(folder.path.length + 1));
+    expect(await listFolder(folder.path())).not.toContain(path.slice(folder.path().length + 1));
   });
 });
 
@@ -194,13 +187,13 @@ describe('sizes (both kinds)', () => {
     ['one byte over 2040 GiB', MAX + 1, 'SIZE_TOO_LARGE'],
     ['2 TiB', 2 * 1024 * GiB, 'SIZE_TOO_LARGE'],
   ])('refuses %s', async (_label, size, code) => {
-    const before = await listFolder(folder.path);
+    const before = await listFolder(folder.path());
     for (const create of [createFixedDisk, createDynamicDisk]) {
       const error = await create(nextPath(), size).catch((reason: unknown) => reason);
       expect(error).toBeInstanceOf(VhdIoError);
       expect((error as VhdIoError).code).toBe(code);
     }
-    expect(await listFolder(folder.path)).toEqual(before);
+    expect(await listFolder(folder.path())).toEqual(before);
   });
 });
 

@@ -2,17 +2,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interop, sha256Bytes, sharedFixtures } from '@vhdkit/test-support';
+import { interop, sha256Bytes, sharedFixtures, testFolder } from '@vhdkit/test-support';
 import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
-import { CLI_BIN, MIB, PACKAGE_ROOT, caseFolders, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
+import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
 
 const qemuImg = interop('qemu-img');
 const qemuIo = interop('qemu-io');
 const fixtures = sharedFixtures();
 
-const folder = caseFolders('vpc-cli-').next;
+const folder = testFolder('vpc-cli-').nextFolder;
 
 /** Deterministic bytes: distinguishable from zeros and from other patterns. */
 function pattern(length: number, seed: number): Uint8Array {

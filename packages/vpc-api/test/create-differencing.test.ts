@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testFolder } from '@vhdkit/test-support';
 import { createDifferencingDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import type { HresultName } from '@vhdkit/vpc-errors';
@@ -10,7 +11,7 @@ import type { VirtualPCOptions } from '../src/virtual-pc.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { VolumeFacts } from '../src/volume/volume-probe.js';
 import type { FileSnapshot } from './helpers.js';
-import { MIB, caseFolders, expectUnchanged, isFile, failureLine, makeDynamic, makeDynamicWithMbr, makeFixedWithMbr, runVpc, simulatedProbe, snapshot, tree } from './helpers.js';
+import { MIB, expectUnchanged, isFile, failureLine, makeDynamic, makeDynamicWithMbr, makeFixedWithMbr, runVpc, simulatedProbe, snapshot, tree } from './helpers.js';
 
 const GIB = 1024 * MIB;
 
@@ -262,10 +263,10 @@ const rows: Row[] = [
   },
 ];
 
-const folders = caseFolders('vpc-diff-');
+const folders = testFolder('vpc-diff-');
 
 async function prepare(row: Row) {
-  const folder = await folders.next();
+  const folder = await folders.nextFolder();
   const scenario = await row.setup(folder);
   const untouchedPaths = scenario.untouched ?? (typeof scenario.parent === 'string' && (await isFile(path.resolve(folder, scenario.parent))) ? [path.resolve(folder, scenario.parent)] : []);
   const snapshots: FileSnapshot[] = [];

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interop } from '@vhdkit/test-support';
+import { interop, testFolder } from '@vhdkit/test-support';
 import { readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, diskTypeName, sizeFromGeometry } from '@vhdkit/vhd-format';
 import type { HresultName } from '@vhdkit/vpc-errors';
@@ -10,7 +10,7 @@ import { HRESULTS, VpcError, formatHresult } from '@vhdkit/vpc-errors';
 import type { CreatedDisk } from '../src/index.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { VolumeFacts } from '../src/volume/volume-probe.js';
-import { MIB, caseFolders, failureLine, runVpc, simulatedProbe, tree } from './helpers.js';
+import { MIB, failureLine, runVpc, simulatedProbe, tree } from './helpers.js';
 
 const GIB = 1024 * MIB;
 const qemuImg = interop('qemu-img');
@@ -67,10 +67,10 @@ const rows: Row[] = [
   { name: 'dynamic on a full volume', type: 'dynamic', file: 'd.vhd', size: 8 * MIB, cliSize: '8M', volume: { freeBytes: 1024 }, code: 'ERROR_DISK_FULL' },
 ];
 
-const folders = caseFolders('vpc-standalone-');
+const folders = testFolder('vpc-standalone-');
 
 async function prepare(row: Row) {
-  const folder = await folders.next();
+  const folder = await folders.nextFolder();
   await row.setup?.(folder);
   return { folder, before: await tree(folder) };
 }

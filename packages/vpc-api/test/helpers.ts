@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { lstat, mkdir, open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { sha256File, tempDir } from '@vhdkit/test-support';
+import { expect } from 'vitest';
+import { sha256File } from '@vhdkit/test-support';
 import { createDynamicDisk, createFixedDisk, openDisk } from '@vhdkit/vhd-diff';
 import { LinuxVolumeProbe } from '../src/volume/linux-volume-probe.js';
 import type { VolumeFacts, VolumeProbe } from '../src/volume/volume-probe.js';
@@ -13,33 +13,6 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** The `vpc` bin as npm links it (it loads the bundled CLI, dist/cli-bundle/). */
 export const CLI_BIN = path.join(PACKAGE_ROOT, 'bin/vpc.js');
 export const CLI_WITH_VOLUME = path.join(PACKAGE_ROOT, 'test/fixtures/vpc-with-volume.mjs');
-
-/**
- * One temporary folder for a test file, made before its tests and removed after them (call at the file's top
- * level: it registers the hooks), and `next()` for a fresh numbered folder in it per case.
- */
-export function caseFolders(prefix: string): { root: () => string; next: () => Promise<string> } {
-  let made: { path: string; cleanup: () => Promise<void> } | undefined;
-  let counter = 0;
-  beforeAll(async () => {
-    made = await tempDir(prefix);
-  });
-  afterAll(async () => {
-    await made?.cleanup();
-  });
-  const root = (): string => {
-    if (made === undefined) throw new Error('caseFolders: used before its beforeAll hook ran');
-    return made.path;
-  };
-  return {
-    root,
-    async next() {
-      const folder = path.join(root(), `case-${++counter}`);
-      await mkdir(folder);
-      return folder;
-    },
-  };
-}
 
 export async function makeDynamic(file: string, sizeBytes: number): Promise<string> {
   await createDynamicDisk(file, sizeBytes);

@@ -4,23 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testFolder } from '@vhdkit/test-support';
 import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import { VpcError, messageFor } from '@vhdkit/vpc-errors';
 import type { CreatedDisk, VMTask } from '../src/index.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { FileSnapshot } from './helpers.js';
-import { MIB, caseFolders, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, tree } from './helpers.js';
+import { MIB, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, tree } from './helpers.js';
 
 // A 2040 GiB parent: its child's BAT is 4 MiB, written in chunks with progress — long enough to cancel mid-way.
 const BIG_SIZE = MAX_VIRTUAL_SIZE - 512;
 
-const folders = caseFolders('vpc-life-');
-const caseFolder = folders.next;
+const folders = testFolder('vpc-life-');
+const caseFolder = folders.nextFolder;
 let bigParent: string;
 let bigParentBefore: FileSnapshot;
 beforeAll(async () => {
-  bigParent = await makeDynamic(path.join(folders.root(), 'big-parent.vhd'), BIG_SIZE);
+  bigParent = await makeDynamic(path.join(folders.path(), 'big-parent.vhd'), BIG_SIZE);
   bigParentBefore = await snapshot(bigParent);
 });
 afterAll(async () => {

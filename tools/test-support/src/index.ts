@@ -2,3 +2,4 @@ export { interop, requireInterop, type InteropTool, type ToolProbe } from './int
 export { sharedFixtures, sharedFixturePath, type SharedFixtureFacts } from './shared-fixtures.js';
 export { repoFixtures, repoFixturePath, type RepoFixtureFacts } from './repo-fixtures.js';
 export { tempDir, sha256File, sha256Bytes, run, type RunResult } from './files.js';
+export { testFolder, type TestFolder } from './test-folders.js';
