@@ -7,7 +7,7 @@ import {
   SectorBitmap,
   UNUSED_BAT_ENTRY,
   batByteSize,
-  decodeBat,
+  decodeBatInPlace,
   decodeDynamicHeaderLenient,
   decodeFooterLenient,
   decodeLocatorPath,
@@ -106,8 +106,12 @@ class Inspector {
 
   private async read(offset: number, length: number): Promise<Uint8Array> {
     const bytes = new Uint8Array(length);
-    await withIo(this.path, () => readFully(this.handle, bytes, offset));
+    await this.readInto(bytes, offset);
     return bytes;
+  }
+
+  private async readInto(bytes: Uint8Array, offset: number): Promise<void> {
+    await withIo(this.path, () => readFully(this.handle, bytes, offset));
   }
 
   private async inspectImage(fileSize: number): Promise<void> {
@@ -223,7 +227,10 @@ class Inspector {
         }
       }
     }
-    const bat = decodeBat(await this.read(tableOffset, maxTableEntries * 4), maxTableEntries);
+    // As readImageMetadata does: read straight into the table and decode there, so the BAT is held once.
+    const bat = new Uint32Array(maxTableEntries);
+    await this.readInto(new Uint8Array(bat.buffer), tableOffset);
+    decodeBatInPlace(bat);
     const dataEnd = await this.inspectBlocks(bat, header, footer, footerOffset, regions);
     this.result.dataEnd = dataEnd;
     if (footerOffset - dataEnd > ALIGNMENT_SLACK_BYTES) {
