@@ -15,6 +15,18 @@ export interface CliIo {
   handleSignals?: boolean;
 }
 
+/** The real process's streams, environment and working directory, with signal handling: what the `vpc` bin runs with. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: () => process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    handleSignals: true,
+  };
+}
+
 export function writeLine(stream: Writable, text: string): void {
   stream.write(`${text}\n`);
 }

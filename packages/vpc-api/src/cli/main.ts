@@ -1,11 +1,5 @@
 #!/usr/bin/env node
+import { processIo } from './cli-io.js';
 import { runCli } from './run.js';
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: () => process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-  handleSignals: true,
-});
+process.exitCode = await runCli(process.argv.slice(2), processIo());
