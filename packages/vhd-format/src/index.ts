@@ -75,3 +75,5 @@ export type { LocatorPlan, PlacedLocator, DynamicLayout } from './layout.js';
 export { parseVhdStream } from './stream-parser.js';
 export type { VhdStreamEvent, ParseVhdStreamOptions } from './stream-parser.js';
 export type { ChunkSource, ParseStats } from './chunk-reader.js';
+
+export type { RandomAccessSource, ReadOptions } from './source/random-access-source.js';
