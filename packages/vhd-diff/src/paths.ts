@@ -1,11 +1,11 @@
 import { posix, win32 } from 'node:path';
 
 /**
- * Paths as the W2ku/W2ru parent locators hold them (vhd-format.md §5).
+ * Paths as the W2ku/W2ru parent locators hold them (docs/format.md#parent-locators).
  *
  * A path is read as a Windows path when it looks like one (`C:\…`, `C:/…`, `\\server\share\…`) or when running on
  * Windows; otherwise as a POSIX path. POSIX paths are written with `\` as the separator (`/srv/vm/p.vhd` →
- * `\srv\vm\p.vhd`): that is the Windows form of a rooted path, and readers that turn `\` back into `/` (as vhd-format.md
+ * `\srv\vm\p.vhd`): that is the Windows form of a rooted path, and readers that turn `\` back into `/` (as docs/format.md#locator-resolution
  * asks resolvers to) get the original path again. A POSIX name that itself contains `\` could not be read back, so such
  * paths are refused by `locatorPathProblem`.
  */

@@ -28,7 +28,7 @@ function idText(bytes: Uint8Array): string {
 const roundUp = (value: number, multiple: number) => Math.ceil(value / multiple) * multiple;
 
 /**
- * Checks every byte of an empty child against the Windows layout (windows-made-child.md), reading fields at literal
+ * Checks every byte of an empty child against the Windows layout (docs/windows-child-layout.md), reading fields at literal
  * offsets, and returns the decoded locator paths. `relative` undefined means only W2ku is expected.
  */
 async function expectWindowsLayoutChild(childPath: string, parentPath: string, relative: string | undefined, blockSize: number) {

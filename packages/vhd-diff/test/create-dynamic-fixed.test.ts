@@ -11,7 +11,7 @@ const MAX = 2_190_433_320_960; // 2040 GiB
 const NOW = new Date('2026-01-01T00:00:00Z');
 const ID = Uint8Array.from({ length: 16 }, (_, index) => index * 17);
 
-/** Known answers of the specification's CHS algorithm (vhd-format.md §3). */
+/** Known answers of the specification's CHS algorithm (docs/format.md#geometry). */
 const geometries: [string, number, [number, number, number]][] = [
   ['3 MiB', 3 * MiB, [90, 4, 17]],
   ['4 MiB', 4 * MiB, [120, 4, 17]],

@@ -6,7 +6,7 @@ import { sha256File } from '@vhdkit/test-support';
  * the specification, independently of vhd-format's field tables, so the two can check each other.
  */
 
-/** Footer fields read straight from 512 bytes at literal offsets (vhd-format.md §2). */
+/** Footer fields read straight from 512 bytes at literal offsets (docs/format.md#footer). */
 export function rawFooter(bytes: Uint8Array) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const latin1 = (offset: number, length: number) => String.fromCharCode(...bytes.subarray(offset, offset + length));
@@ -33,7 +33,7 @@ export function rawFooter(bytes: Uint8Array) {
   };
 }
 
-/** Dynamic header fields at literal offsets (vhd-format.md §4 and §5). */
+/** Dynamic header fields at literal offsets (docs/format.md#dynamic-header, #parent-locators). */
 export function rawHeader(bytes: Uint8Array) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const latin1 = (offset: number, length: number) => String.fromCharCode(...bytes.subarray(offset, offset + length));

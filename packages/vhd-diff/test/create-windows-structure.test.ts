@@ -32,7 +32,7 @@ function headerShape(bytes: Uint8Array) {
 }
 
 /**
- * windows-made-child.md: a child made here from a parent of the same size must have the structure of the child
+ * docs/windows-child-layout.md: a child made here from a parent of the same size must have the structure of the child
  * Windows 10 made, differing only in ids, times, creator and paths (and in the block Windows had already written).
  */
 describe.skipIf(!shared.available)('structure of a child vs the Windows-made fat-differential.vhd', () => {

@@ -1,4 +1,4 @@
-/** The block allocation table: big-endian u32 sector numbers, 0xFFFFFFFF = unallocated (vhd-format.md §6). */
+/** The block allocation table: big-endian u32 sector numbers, 0xFFFFFFFF = unallocated (docs/format.md#bat-and-blocks). */
 import { roundUp } from './bytes.js';
 import { MAX_TABLE_ENTRIES, SECTOR_SIZE } from './constants.js';
 import { VhdFormatError } from './errors.js';

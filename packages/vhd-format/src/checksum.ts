@@ -4,7 +4,7 @@ import { DYNAMIC_HEADER_FIELDS, FOOTER_FIELDS } from './field-tables.js';
 const FOOTER_CHECKSUM_OFFSET = FOOTER_FIELDS.checksum.offset;
 const HEADER_CHECKSUM_OFFSET = DYNAMIC_HEADER_FIELDS.checksum.offset;
 
-/** One's complement of the byte sum, the 4-byte checksum field counted as zero (vhd-format.md §2). */
+/** One's complement of the byte sum, the 4-byte checksum field counted as zero (docs/format.md#checksum). */
 export function computeChecksum(bytes: Uint8Array, checksumOffset: number): number {
   let sum = 0;
   for (let index = 0; index < bytes.length; index++) {

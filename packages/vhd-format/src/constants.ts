@@ -1,4 +1,4 @@
-/** Sizes, cookies and limits of the VHD format (vhd-format.md §1–§8). */
+/** Sizes, cookies and limits of the VHD format (docs/format.md). */
 
 export const SECTOR_SIZE = 512;
 export const FOOTER_SIZE = 512;
@@ -37,7 +37,7 @@ export const MAX_LOCATOR_DATA_BYTES = 64 * 1024;
 export const PARENT_LOCATOR_COUNT = 8;
 /** The parent unicode name holds at most 256 UTF-16 code units (512 bytes). */
 export const MAX_PARENT_NAME_UNITS = 256;
-/** Windows aligns locator data, the BAT and block data to 4 KiB (windows-made-child.md). */
+/** Windows aligns locator data, the BAT and block data to 4 KiB (docs/windows-child-layout.md). */
 export const WINDOWS_ALIGNMENT = 4096;
 
 export const DiskType = { None: 0, Fixed: 2, Dynamic: 3, Differencing: 4 } as const;

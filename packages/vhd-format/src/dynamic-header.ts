@@ -1,4 +1,4 @@
-/** The 1024-byte dynamic header (vhd-format.md §4): decode (strict, lenient), encode, create. */
+/** The 1024-byte dynamic header (docs/format.md#dynamic-header): decode (strict, lenient), encode, create. */
 import { isPowerOfTwo, safeNumberFromU64 } from './bytes.js';
 import { computeChecksum } from './checksum.js';
 import {

@@ -1,7 +1,7 @@
 /**
  * The byte layout of each fixed-size structure: one table per structure, read by both the decoder
  * (which builds a binary-parser from it) and the encoder (which writes through a DataView).
- * Offsets are relative to the start of the structure (vhd-format.md §2, §4, §5).
+ * Offsets are relative to the start of the structure (docs/format.md#footer, #dynamic-header, #parent-locators).
  */
 import type { VhdFormatErrorCode } from './errors.js';
 

@@ -1,4 +1,4 @@
-/** The 512-byte footer (vhd-format.md §2): decode (strict, lenient), encode, create. */
+/** The 512-byte footer (docs/format.md#footer): decode (strict, lenient), encode, create. */
 import { isSafeNonNegativeInteger, safeNumberFromU64 } from './bytes.js';
 import { computeChecksum } from './checksum.js';
 import {

@@ -13,7 +13,7 @@ const MAX_CHS_SECTORS = 65535 * 16 * 255;
 const SPT_255_THRESHOLD = 65535 * 16 * 63;
 
 /**
- * The specification's CHS algorithm, step for step (vhd-format.md §3), including its cap: every size
+ * The specification's CHS algorithm, step for step (docs/format.md#geometry), including its cap: every size
  * from 65535×16×255 sectors up maps to 65535/16/255. All divisions truncate.
  */
 export function geometryFromSize(sizeBytes: number): Geometry {

@@ -1,6 +1,6 @@
 /**
  * Where things go in a new dynamic or differencing image, following what Windows writes
- * (windows-made-child.md): 4 KiB-aligned regions, block data 4 KiB-aligned with its bitmap just before.
+ * (docs/windows-child-layout.md): 4 KiB-aligned regions, block data 4 KiB-aligned with its bitmap just before.
  */
 import { isSafeNonNegativeInteger, roundUp } from './bytes.js';
 import { batByteSize } from './bat.js';

@@ -1,4 +1,4 @@
-/** Parent locator entries and the paths in their data (vhd-format.md §5). */
+/** Parent locator entries and the paths in their data (docs/format.md#parent-locators). */
 import { decodeLatin1, decodeUtf16, encodeLatin1, encodeUtf16, stripTrailingNuls } from './bytes.js';
 import { SECTOR_SIZE } from './constants.js';
 import { VhdFormatError } from './errors.js';

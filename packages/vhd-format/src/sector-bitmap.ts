@@ -1,6 +1,6 @@
 /**
  * The sector bitmap in front of each block: one bit per sector, most significant bit first
- * (byte 0 bit 0x80 is the block's sector 0), vhd-format.md §6.
+ * (byte 0 bit 0x80 is the block's sector 0), docs/format.md#sector-bitmaps.
  */
 import { roundUp } from './bytes.js';
 import { SECTOR_SIZE } from './constants.js';

@@ -1,4 +1,4 @@
-/** Known answers from the specification and vhd-format.md §9, table-driven. */
+/** Known answers from the specification and docs/format.md#known-answers, table-driven. */
 import { describe, expect, it } from 'vitest';
 import {
   batByteSize,

@@ -6,7 +6,7 @@ function entry(platformDataSpace: number, platformDataLength: number): ParentLoc
   return { platformCode: 'W2ru', platformDataSpace, platformDataLength, reserved: 0, platformDataOffset: 4096 };
 }
 
-describe('locatorDataSpaceBytes (bytes or sectors, vhd-format.md §5)', () => {
+describe('locatorDataSpaceBytes (bytes or sectors, docs/format.md#locator-data-space)', () => {
   it.each([
     [4096, 84, 4096, 'Windows: bytes'],
     [65536, 32, 65536, 'Windows W2ru: bytes'],

@@ -20,7 +20,7 @@ const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 const MAX_GAP_BYTES = 4096;
 
 /**
- * Writes into one image file. Crash-safe order for new blocks (vhd-format.md §6, with the footer first):
+ * Writes into one image file. Crash-safe order for new blocks (docs/format.md#writing-blocks, with the footer first):
  *   1. the footer at the new end of the file — the last 512 bytes are a valid footer at every moment;
  *   2. bitmap + data of each new block (over the old footer), zero-filled gaps;
  *   3. fdatasync;  4. the BAT entries.

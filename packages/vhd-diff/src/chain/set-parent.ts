@@ -20,7 +20,7 @@ import { ImageFile } from './image-file.js';
 import { openChain, vhdSecondsOfMtime } from './open-disk.js';
 import type { ByteRange } from './types.js';
 
-/** Locator regions this writes are 4 KiB aligned, like Windows' (windows-made-child.md). */
+/** Locator regions this writes are 4 KiB aligned, like Windows' (docs/windows-child-layout.md). */
 const LOCATOR_ALIGNMENT = 4096;
 /** The parent unicode name field holds 256 UTF-16 units. */
 const MAX_PARENT_NAME_UNITS = 256;

@@ -19,7 +19,7 @@ import { writeImageFile } from './write-image.js';
 
 /**
  * Creates an empty differencing child of `parent` (a path, or metadata already read with readImageMetadata) at
- * `imagePath`, as Windows would (vhd-format.md §7). The parent is only read, never written, and its times are left
+ * `imagePath`, as Windows would (docs/format.md#differencing-child). The parent is only read, never written, and its times are left
  * alone. Throws VhdIoError 'ALREADY_EXISTS' rather than replace an existing file.
  */
 export async function createDifferencingDisk(

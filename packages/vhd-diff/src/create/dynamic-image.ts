@@ -31,7 +31,7 @@ export interface DynamicImagePlan extends ImageFilePlan {
 }
 
 /**
- * The bytes of an empty dynamic or differencing image, in the layout Windows writes (windows-made-child.md):
+ * The bytes of an empty dynamic or differencing image, in the layout Windows writes (docs/windows-child-layout.md):
  * footer copy at 0, header at 512, locator data in its own 4 KiB regions around the BAT, the BAT all unused
  * (0xFFFFFFFF, padded with 0xFF), and the footer where the first block will go.
  */

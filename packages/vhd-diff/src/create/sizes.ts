@@ -21,7 +21,7 @@ export function virtualSizeFor(sizeBytes: number, path: string): number {
 }
 
 /**
- * Block sizes must be a power of two and a whole number of sectors (vhd-format.md §4), within vhd-format's limits,
+ * Block sizes must be a power of two and a whole number of sectors (docs/format.md#dynamic-header), within vhd-format's limits,
  * and leave the BAT within its entry limit (a 2040 GiB disk needs blocks of at least 512 KiB).
  */
 export function checkBlockSize(blockSize: number, virtualSize: number, path: string): number {

@@ -2,7 +2,7 @@ import { open, readFile, writeFile } from 'node:fs/promises';
 
 /**
  * Test-only readers and patchers for VHD files, at literal offsets from the specification
- * (vhd-format.md §2, §4, §6) — independent of the code under test so the two check each other.
+ * (docs/format.md#footer, #dynamic-header, #bat-and-blocks) — independent of the code under test so the two check each other.
  */
 
 export const KiB = 1024;
@@ -53,7 +53,7 @@ export async function rawBitmap(path: string, layout: RawLayout, blockIndex: num
   }
 }
 
-/** Bit 0x80 of byte 0 is the block's sector 0 (vhd-format.md §6). */
+/** Bit 0x80 of byte 0 is the block's sector 0 (docs/format.md#sector-bitmaps). */
 export function bitIsSet(bitmap: Uint8Array, sector: number): boolean {
   return (bitmap[sector >> 3]! & (0x80 >> (sector & 7))) !== 0;
 }

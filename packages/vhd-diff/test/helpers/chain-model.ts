@@ -1,6 +1,6 @@
 /**
  * An in-memory model of a VHD chain, written straight from the specification's rules
- * (vhd-format.md §6): per sector, a layer either holds the bytes itself or shows the layer below;
+ * (docs/format.md#bat-and-blocks): per sector, a layer either holds the bytes itself or shows the layer below;
  * the bottom (dynamic) layer shows zeros where it holds nothing.
  */
 export class ChainModel {
