@@ -7,7 +7,8 @@ import * as format from '../src/index.js';
 import { loadSharedFixtures } from './support/fixtures.js';
 
 const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md'), 'utf8');
-const exampleOutputs = [...readme.matchAll(/\/\/ → (.+)$/gm)].map((match) => match[1]);
+const decodingSection = readme.slice(readme.indexOf('## Decoding a footer and a header'), readme.indexOf('## Choices worth knowing'));
+const exampleOutputs = [...decodingSection.matchAll(/\/\/ → (.+)$/gm)].map((match) => match[1]);
 const { available, fixtures } = loadSharedFixtures();
 
 describe('README', () => {
