@@ -28,12 +28,14 @@ export interface VhdIoErrorParams {
   readonly [fact: string]: string | number;
 }
 
+/** What a VhdIoError carries besides its code and message. */
 export interface VhdIoErrorOptions {
   path?: string;
   cause?: unknown;
   params?: VhdIoErrorParams;
 }
 
+/** Every failure of this package: a stable `code`, the `path` concerned and the underlying error as `cause`. */
 export class VhdIoError extends Error {
   readonly code: VhdIoErrorCode;
   readonly path?: string;

@@ -41,6 +41,7 @@ export interface ImageMetadata {
   problems: FormatProblem[];
 }
 
+/** Options of `readImageMetadata`. */
 export interface ReadMetadataOptions {
   /** Read the block allocation table (default true). */
   bat?: boolean;

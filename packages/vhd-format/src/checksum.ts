@@ -26,6 +26,7 @@ export function footerChecksumValid(bytes: Uint8Array): boolean {
   return computeChecksum(footer, FOOTER_CHECKSUM_OFFSET) === storedChecksum(footer, FOOTER_CHECKSUM_OFFSET);
 }
 
+/** True when the first 1024 bytes hold a dynamic header whose stored checksum is right. */
 export function headerChecksumValid(bytes: Uint8Array): boolean {
   if (bytes.length < DYNAMIC_HEADER_SIZE) return false;
   const header = bytes.subarray(0, DYNAMIC_HEADER_SIZE);

@@ -24,6 +24,7 @@ import { recordCodec } from './record-codec.js';
 import type { RawRecord } from './record-codec.js';
 import { checkVersion } from './version-check.js';
 
+/** Every field of a dynamic header, decoded; `encodeDynamicHeader` writes it back byte for byte. */
 export interface DynamicHeader {
   /** 'cxsparse' */
   cookie: string;
@@ -63,6 +64,7 @@ const L = LOCATOR_ENTRY_FIELDS;
 /** The footer copy and the header occupy the file's first 1536 bytes. */
 const FIRST_FREE_OFFSET = SECTOR_SIZE + DYNAMIC_HEADER_SIZE;
 
+/** True for a power of two from MIN_BLOCK_SIZE to MAX_BLOCK_SIZE. */
 export function isValidBlockSize(blockSize: number): boolean {
   return isPowerOfTwo(blockSize) && blockSize >= MIN_BLOCK_SIZE && blockSize <= MAX_BLOCK_SIZE;
 }
@@ -218,6 +220,7 @@ export function encodeDynamicHeader(header: DynamicHeader, options: EncodeOption
   return bytes;
 }
 
+/** What a new dynamic header needs; `createDynamicHeader` fills in the rest. */
 export interface CreateDynamicHeaderInit {
   tableOffset: number;
   maxTableEntries: number;

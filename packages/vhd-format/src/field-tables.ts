@@ -11,6 +11,7 @@ import type { VhdFormatErrorCode } from './errors.js';
  */
 export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'bytes' | 'latin1' | 'utf16be';
 
+/** Where one field of a structure lies and how it is stored. */
 export interface FieldSpec {
   readonly offset: number;
   readonly size: number;
@@ -19,8 +20,10 @@ export interface FieldSpec {
   readonly code?: VhdFormatErrorCode;
 }
 
+/** Every field of one structure, by name. */
 export type FieldTable = Readonly<Record<string, FieldSpec>>;
 
+/** The footer's fields: the one place their offsets are written down. */
 export const FOOTER_FIELDS = {
   cookie: { offset: 0, size: 8, kind: 'latin1', code: 'BAD_COOKIE' },
   features: { offset: 8, size: 4, kind: 'u32' },
@@ -42,6 +45,7 @@ export const FOOTER_FIELDS = {
   reserved: { offset: 85, size: 427, kind: 'bytes' },
 } as const satisfies FieldTable;
 
+/** The dynamic header's fields (without the eight locator entries at 576, see LOCATOR_ENTRY_FIELDS). */
 export const DYNAMIC_HEADER_FIELDS = {
   cookie: { offset: 0, size: 8, kind: 'latin1', code: 'BAD_COOKIE' },
   dataOffset: { offset: 8, size: 8, kind: 'u64', code: 'BAD_DATA_OFFSET' },
@@ -59,6 +63,7 @@ export const DYNAMIC_HEADER_FIELDS = {
   reserved2: { offset: 768, size: 256, kind: 'bytes' },
 } as const satisfies FieldTable;
 
+/** The fields of one 24-byte parent locator entry, relative to the entry. */
 export const LOCATOR_ENTRY_FIELDS = {
   platformCode: { offset: 0, size: 4, kind: 'latin1', code: 'BAD_LOCATOR' },
   platformDataSpace: { offset: 4, size: 4, kind: 'u32', code: 'BAD_LOCATOR' },

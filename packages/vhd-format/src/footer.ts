@@ -20,6 +20,7 @@ import { recordCodec } from './record-codec.js';
 import { checkVersion } from './version-check.js';
 import type { RawRecord } from './record-codec.js';
 
+/** Every field of a footer, decoded; `encodeFooter` writes it back byte for byte. */
 export interface Footer {
   /** 'conectix' */
   cookie: string;
@@ -49,6 +50,7 @@ export interface Footer {
   reserved: Uint8Array;
 }
 
+/** Options of the encoders. */
 export interface EncodeOptions {
   /** 'compute' (default) writes the correct checksum; 'keep' writes the value in the structure as is. */
   checksum?: 'compute' | 'keep';
@@ -182,6 +184,7 @@ export function encodeFooter(footer: Footer, options: EncodeOptions = {}): Uint8
   return bytes;
 }
 
+/** What a new footer needs; `createFooter` fills in the rest. */
 export interface CreateFooterInit {
   diskType: DiskType;
   currentSize: number;
@@ -197,8 +200,11 @@ export interface CreateFooterInit {
   creatorHostOs?: string;
 }
 
+/** The creator application written by this toolkit. */
 export const TOOLKIT_CREATOR_APPLICATION = 'vhdk';
+/** The creator version written by this toolkit (1.0). */
 export const TOOLKIT_CREATOR_VERSION = 0x00010000;
+/** The creator host OS written by this toolkit (`Wi2k`, what Windows tools expect). */
 export const TOOLKIT_CREATOR_HOST_OS = 'Wi2k';
 /** The reserved feature bit every writer sets. */
 const FEATURES_RESERVED = 0x2;

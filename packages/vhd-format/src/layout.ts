@@ -15,6 +15,7 @@ export interface LocatorPlan {
   dataBytes: number;
 }
 
+/** A locator's data region in a planned layout. */
 export interface PlacedLocator {
   platformCode: string;
   dataOffset: number;
@@ -23,6 +24,7 @@ export interface PlacedLocator {
   dataBytes: number;
 }
 
+/** Where the header, locator data, BAT and first block of a new dynamic or differencing image go. */
 export interface DynamicLayout {
   /** 512 */
   headerOffset: number;

@@ -3,6 +3,7 @@ import { decodeLatin1, decodeUtf16, encodeLatin1, encodeUtf16, stripTrailingNuls
 import { SECTOR_SIZE } from './constants.js';
 import { VhdFormatError } from './errors.js';
 
+/** One 24-byte parent locator entry, as stored. */
 export interface ParentLocatorEntry {
   /** 'W2ku' | 'W2ru' | 'Wi2k' | 'Wi2r' | 'MacX' | 'Mac ' | '\0\0\0\0' (unused) | anything else found on disk. */
   platformCode: string;
@@ -15,10 +16,13 @@ export interface ParentLocatorEntry {
   platformDataOffset: number;
 }
 
+/** The platform codes whose data this package decodes into a path. */
 export type LocatorPlatformCode = 'W2ku' | 'W2ru' | 'Wi2k' | 'Wi2r' | 'MacX';
 
+/** The platform code of an unused entry. */
 export const UNUSED_PLATFORM_CODE = '\0\0\0\0';
 
+/** An unused (all-zero) locator entry. */
 export function emptyLocatorEntry(): ParentLocatorEntry {
   return { platformCode: UNUSED_PLATFORM_CODE, platformDataSpace: 0, platformDataLength: 0, reserved: 0, platformDataOffset: 0 };
 }

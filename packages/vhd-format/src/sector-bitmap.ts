@@ -10,6 +10,7 @@ export function sectorBitmapByteSize(blockSize: number): number {
   return roundUp(Math.ceil(blockSize / SECTOR_SIZE / 8), SECTOR_SIZE);
 }
 
+/** A maximal run of sectors whose bits are all set or all clear. */
 export interface SectorRun {
   start: number;
   count: number;
@@ -19,6 +20,7 @@ export interface SectorRun {
 
 const ALL_ONES = 0xffffffff;
 
+/** A block's sector bitmap: bit 0x80 of byte 0 is the block's sector 0. */
 export class SectorBitmap {
   readonly bytes: Uint8Array;
   readonly sectorCount: number;

@@ -30,6 +30,7 @@ export type VhdStreamEvent =
   | { kind: 'block'; blockIndex: number; virtualOffset: number; bitmap: Uint8Array; data: Uint8Array; offset: number }
   | { kind: 'footer'; footer: Footer; offset: number; problems: FormatProblem[] };
 
+/** Options of `parseVhdStream`. */
 export interface ParseVhdStreamOptions {
   /** Report damage (bad checksums, odd versions) in `problems` instead of throwing. Layout faults that make streaming impossible still throw. */
   lenient?: boolean;

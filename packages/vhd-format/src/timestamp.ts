@@ -14,6 +14,7 @@ export function vhdTimestampFromDate(date: Date): number {
   return seconds;
 }
 
+/** The date a VHD timestamp (seconds since 2000-01-01T00:00:00Z) stands for. */
 export function dateFromVhdTimestamp(seconds: number): Date {
   return new Date((seconds + VHD_EPOCH_UNIX_SECONDS) * 1000);
 }

@@ -36,6 +36,7 @@ export function randomUniqueId(): Uint8Array {
   return bytes;
 }
 
+/** True when two unique ids hold the same bytes. */
 export function uniqueIdsEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;

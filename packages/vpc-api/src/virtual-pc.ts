@@ -27,6 +27,7 @@ export const DEFAULT_MINIMUM_FREE_BYTES = 8 * 1024 * 1024;
 /** vhd-diff writes block sizes from one sector up to 256 MiB (Windows itself uses 2 MiB; some tools 512 KiB). */
 const MAX_BLOCK_SIZE_BYTES = 256 * 1024 * 1024;
 
+/** Options of `new VirtualPC()`. */
 export interface VirtualPCOptions {
   /** How path strings are read; default the platform's. */
   pathStyle?: PathStyle;
@@ -42,11 +43,13 @@ export interface VirtualPCOptions {
   minimumFreeBytes?: number;
 }
 
+/** Options of the task-returning methods. */
 export interface CreateTaskOptions {
   /** Cancels the checks (the call rejects with ERROR_CANCELLED) or the running task (it fails the same way). */
   signal?: AbortSignal;
 }
 
+/** Options of `createDynamicVirtualHardDisk`. */
 export interface CreateDynamicTaskOptions extends CreateTaskOptions {
   /** Default 2 MiB. A power of two from 512 bytes to 256 MiB. */
   blockSize?: number;

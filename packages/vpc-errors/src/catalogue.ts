@@ -3,6 +3,7 @@ import { HRESULT_DEFINITIONS, type HresultName, type HresultSource } from './cod
 import { formatHresult, toUnsignedHresult } from './hresult.js';
 import { isLanguage, MESSAGES, unknownHresultMessage, type Language, type LocalizedText } from './messages.js';
 
+/** One catalogue entry: name, value, source and messages. */
 export interface HresultEntry {
   readonly name: HresultName;
   /** Unsigned 32-bit value, e.g. 0x800700B7. */
@@ -13,6 +14,7 @@ export interface HresultEntry {
   readonly messages: LocalizedText;
 }
 
+/** Every HRESULT this toolkit knows, in the order of the README's table. */
 export const catalogue: readonly HresultEntry[] = Object.freeze(
   HRESULT_DEFINITIONS.map((definition): HresultEntry =>
     Object.freeze({ ...definition, messages: Object.freeze({ ...MESSAGES[definition.name] }) }),
@@ -27,6 +29,7 @@ export const HRESULTS: Readonly<Record<HresultName, number>> = Object.freeze(
   Object.fromEntries(catalogue.map((entry) => [entry.name, entry.hresult])) as Record<HresultName, number>,
 );
 
+/** The catalogue entry of a symbolic name (undefined for names not in the catalogue). */
 export function lookupByName(name: HresultName): HresultEntry;
 export function lookupByName(name: string): HresultEntry | undefined;
 export function lookupByName(name: string): HresultEntry | undefined {
@@ -38,6 +41,7 @@ export function lookupByValue(hr: number): HresultEntry | undefined {
   return entriesByValue.get(toUnsignedHresult(hr));
 }
 
+/** True for a name in the catalogue. */
 export function isHresultName(value: unknown): value is HresultName {
   return typeof value === 'string' && entriesByName.has(value);
 }

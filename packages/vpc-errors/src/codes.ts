@@ -11,6 +11,7 @@
 //
 // `win32Code` is present exactly when the value is HRESULT_FROM_WIN32(win32Code) (facility 7).
 
+/** Where a code comes from: the Virtual PC return-value table, other Virtual PC codes, or the Win32/COM mapping. */
 export type HresultSource = 'virtual-pc-table' | 'virtual-pc-code' | 'win32-mapping';
 
 export interface HresultDefinition {

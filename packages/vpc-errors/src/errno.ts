@@ -5,6 +5,7 @@ import { CANCELLATION_NAME, type HresultName } from './codes.js';
 import type { Language } from './messages.js';
 import { VpcError } from './vpc-error.js';
 
+/** Node errno codes and the HRESULT each maps to. */
 export const ERRNO_TO_HRESULT_NAME = Object.freeze({
   // A missing file. The Virtual PC table reports a missing folder or parent as ERROR_PATH_NOT_FOUND;
   // the facade knows which path was missing and overrides (Node uses ENOENT for both).
@@ -39,11 +40,13 @@ export const ERRNO_TO_HRESULT_NAME = Object.freeze({
   ABORT_ERR: CANCELLATION_NAME,
 } as const satisfies Record<string, HresultName>);
 
+/** An errno code with an entry in ERRNO_TO_HRESULT_NAME. */
 export type MappedErrno = keyof typeof ERRNO_TO_HRESULT_NAME;
 
 /** What unknown failures become: the table's "unexpected error". */
 export const UNEXPECTED_ERROR_NAME = 'DISP_E_EXCEPTION' satisfies HresultName;
 
+/** True for an errno code with an entry in ERRNO_TO_HRESULT_NAME. */
 export function isMappedErrno(code: unknown): code is MappedErrno {
   return typeof code === 'string' && Object.hasOwn(ERRNO_TO_HRESULT_NAME, code);
 }
@@ -58,6 +61,7 @@ export function hresultFromErrno(code: string): number {
   return entryForErrno(code)?.hresult ?? HRESULTS[UNEXPECTED_ERROR_NAME];
 }
 
+/** Options of `vpcErrorFromNodeError`. */
 export interface NodeErrorOptions {
   lang?: Language;
   /** Appended to the message; defaults to the error's `path` when it has one. */

@@ -28,14 +28,17 @@ export function toUnsignedHresult(hr: number): number {
   return hr >>> 0;
 }
 
+/** True when the severity bit is set (accepts the unsigned and the signed int32 form). */
 export function isFailure(hr: number): boolean {
   return (toUnsignedHresult(hr) & SEVERITY_BIT) !== 0;
 }
 
+/** True when the severity bit is clear. */
 export function isSuccess(hr: number): boolean {
   return !isFailure(hr);
 }
 
+/** The severity bit: 1 for failure, 0 for success. */
 export function severityOf(hr: number): Severity {
   return isFailure(hr) ? 1 : 0;
 }

@@ -2,9 +2,12 @@
 // missing name or language a compile error.
 import type { HresultName } from './codes.js';
 
+/** The message languages. */
 export type Language = 'en' | 'es';
+/** Every message language. */
 export const LANGUAGES: readonly Language[] = Object.freeze(['en', 'es'] as const);
 
+/** A text in every message language. */
 export type LocalizedText = Readonly<Record<Language, string>>;
 
 export const MESSAGES: Readonly<Record<HresultName, LocalizedText>> = {

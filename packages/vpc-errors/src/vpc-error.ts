@@ -6,6 +6,7 @@ import type { HresultName } from './codes.js';
 import { formatHresult, isFailure } from './hresult.js';
 import type { Language } from './messages.js';
 
+/** Options of `VpcError.from`. */
 export interface VpcErrorOptions {
   /** The underlying error (a Node errno error, a VhdIoError…). */
   cause?: unknown;
@@ -15,12 +16,14 @@ export interface VpcErrorOptions {
   detail?: string;
 }
 
+/** What `VpcError.toJSON()` gives (and the `vpc` CLI prints with `--json`). */
 export interface VpcErrorJson {
   hresult: number;
   name: HresultName;
   message: string;
 }
 
+/** A failure of the Virtual PC API: its symbolic `code`, its exact `hresult` and a localized message. */
 export class VpcError extends Error {
   // On the prototype, so the stack header captured during super() already reads 'VpcError: …'.
   override get name(): 'VpcError' {
@@ -71,6 +74,7 @@ export class VpcError extends Error {
   }
 }
 
+/** True for a VpcError. */
 export function isVpcError(value: unknown): value is VpcError {
   return value instanceof VpcError;
 }

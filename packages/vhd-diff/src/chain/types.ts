@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { DiskTypeName } from '@vhdkit/vhd-format';
 import type { ImageMetadata, WriteProgress } from './creation-api.js';
 
+/** Options of `openDisk`. */
 export interface OpenDiskOptions {
   /** The top image only; parents are always opened read-only. */
   writable?: boolean;
@@ -24,11 +25,13 @@ export interface OpenDiskOptions {
   blockingReads?: boolean;
 }
 
+/** A range of virtual disk bytes. */
 export interface ByteRange {
   offset: number;
   length: number;
 }
 
+/** An open image with its chain of parents: reads through the chain, writes to the top image. */
 export interface VhdDisk {
   readonly path: string;
   readonly metadata: ImageMetadata;
@@ -53,11 +56,13 @@ export interface VhdDisk {
   close(): Promise<void>;
 }
 
+/** Cancellation and progress of a long operation. */
 export interface ProgressOptions {
   signal?: AbortSignal;
   onProgress?: (progress: WriteProgress) => void;
 }
 
+/** What `merge` did. */
 export interface MergeResult {
   childPath: string;
   parentPath: string;
@@ -65,8 +70,10 @@ export interface MergeResult {
   bytesCopied: number;
 }
 
+/** How bad a CheckIssue is: only 'error' makes a report not ok. */
 export type CheckSeverity = 'error' | 'warning' | 'info';
 
+/** One problem `check` found, with where it is and whether `repair` can fix it. */
 export interface CheckIssue {
   code: string;
   severity: CheckSeverity;
@@ -76,6 +83,7 @@ export interface CheckIssue {
   repairable: boolean;
 }
 
+/** What `check` found in one image (JSON-able). */
 export interface CheckReport {
   path: string;
   diskType: DiskTypeName | undefined;

@@ -6,6 +6,7 @@ export interface WriteProgress {
   totalBytes: number;
 }
 
+/** Options of the create functions. */
 export interface CreateOptions {
   /** Cancels at any point before the file is published; the temporary file is removed. */
   signal?: AbortSignal;

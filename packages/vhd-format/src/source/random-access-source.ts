@@ -26,6 +26,7 @@ export interface RandomAccessSource {
   close?(): Promise<void>;
 }
 
+/** Options of one read from a RandomAccessSource. */
 export interface ReadOptions {
   /** Stops a read that is still waiting (a slow server, a stalled pipe). */
   signal?: AbortSignal;

@@ -15,6 +15,7 @@ import {
   uniqueIdToString,
 } from '@vhdkit/vhd-format';
 
+/** One used parent locator, as `vpc info --json` reports it. */
 export interface LocatorReport {
   platformCode: string;
   /** Reserved space in bytes (Windows stores bytes, the specification sectors; normalised by vhd-format). */
@@ -73,6 +74,7 @@ function locatorReports(metadata: ImageMetadata): LocatorReport[] {
     }));
 }
 
+/** The report `vpc info` prints, from an image's metadata (looks for the parent through its locators). */
 export async function buildInfoReport(metadata: ImageMetadata): Promise<InfoReport> {
   const { footer, header } = metadata;
   const type = diskTypeName(footer.diskType) ?? null;

@@ -40,6 +40,7 @@ export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, Hres
   'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
 };
 
+/** What `toVpcError` needs to word a failure. */
 export interface FailureContext {
   lang: Language;
   /** Appended to the catalogue message (usually the path concerned). */

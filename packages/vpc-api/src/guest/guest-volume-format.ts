@@ -11,12 +11,14 @@
  */
 export type GuestFatFamily = 'fat16' | 'fat32';
 
+/** A used entry of the guest's MBR partition table. */
 export interface GuestPartition {
   index: number;        // 0–3 in the MBR
   typeByte: number;
   family: GuestFatFamily | undefined;
 }
 
+/** What the guest's first sector says about its FAT volumes. */
 export interface GuestVolumeFormat {
   partitioned: boolean;
   partitions: GuestPartition[];   // non-empty entries only
@@ -39,6 +41,7 @@ function looksLikeFatBootSector(sector: Uint8Array): boolean {
   return jump && (label(0x36) === 'FAT' || label(0x52) === 'FAT');
 }
 
+/** Reads the MBR of a guest's sector 0; a disk without a valid partition table counts as unpartitioned. */
 export function guestVolumeFormatFromFirstSector(sector: Uint8Array): GuestVolumeFormat {
   if (sector.length < 512 || sector[510] !== 0x55 || sector[511] !== 0xaa) return UNPARTITIONED;
   if (looksLikeFatBootSector(sector)) return UNPARTITIONED;

@@ -4,9 +4,12 @@ import type { GuestVolumeFormat } from './guest-volume-format.js';
 const MIB = 1024 * 1024;
 /** Virtual PC's "MB" are MiB: 2,088,960 MB is exactly vhd-format's MAX_VIRTUAL_SIZE (2040 GiB). */
 export const MIN_VIRTUAL_SIZE_BYTES = 3 * MIB;
+/** A disk with a FAT16 guest partition must be smaller than this (2000 MB). */
 export const MAX_FAT16_GUEST_SIZE_BYTES = 2000 * MIB;   // must be under this
+/** A disk with a FAT32 guest partition must be at least this (514 MB). */
 export const MIN_FAT32_GUEST_SIZE_BYTES = 514 * MIB;    // must be at least this
 
+/** Why a virtual size is refused, with the size and the limit it broke. */
 export type SizeProblem =
   | { kind: 'too-large'; sizeBytes: number; limitBytes: number; reason: 'maximum' | 'fat16-guest' }
   | { kind: 'too-small'; sizeBytes: number; limitBytes: number; reason: 'minimum' | 'fat32-guest' };

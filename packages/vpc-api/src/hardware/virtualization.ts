@@ -16,6 +16,7 @@ export function hardwareVirtualizationFromCpuInfo(cpuInfoText: string): Hardware
   return sawFlags ? 'absent' : 'unknown';
 }
 
+/** Reads the CPU flags (vmx/svm) from /proc/cpuinfo; 'unknown' when it cannot be read. */
 export async function detectHardwareVirtualization(cpuInfoPath = '/proc/cpuinfo'): Promise<HardwareVirtualizationState> {
   try {
     return hardwareVirtualizationFromCpuInfo(await readFile(cpuInfoPath, 'utf8'));

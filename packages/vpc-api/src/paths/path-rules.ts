@@ -55,10 +55,12 @@ export function isDriveRelative(text: string, style: PathStyle): boolean {
   return style === 'win32' && /^[A-Za-z]:(?![\\])/.test(text);
 }
 
+/** True for an absolute path in the given style; drive-relative paths (`C:name`) are not absolute. */
 export function isAbsolutePath(text: string, style: PathStyle): boolean {
   return pathApiFor(style).isAbsolute(text) && !isDriveRelative(text, style);
 }
 
+/** Both paths of a create-differencing call, absolute after resolution. */
 export interface ResolvedPair {
   imagePath: string;
   parentPath: string;

@@ -7,6 +7,7 @@ import path from 'node:path';
  */
 export type PathStyle = 'win32' | 'posix';
 
+/** The host's path style: 'win32' on Windows, else 'posix'. */
 export function defaultPathStyle(): PathStyle {
   return process.platform === 'win32' ? 'win32' : 'posix';
 }

@@ -3,12 +3,14 @@ import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME, HRESULTS, VpcError } from '@vhdkit/vpc-errors';
 import { toVpcError } from '../errors/hresult-map.js';
 
+/** A progress event of a VMTask. */
 export interface TaskProgress {
   percentCompleted: number;
   bytesWritten: number;
   totalBytes: number;
 }
 
+/** The events a VMTask emits, with their arguments. */
 export interface VMTaskEvents<T> {
   progress: [progress: TaskProgress, task: VMTask<T>];
   /** After success and after failure; `task.error` tells which. */

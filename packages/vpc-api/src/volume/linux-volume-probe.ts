@@ -9,6 +9,7 @@ import type { VolumeFacts, VolumeProbe } from './volume-probe.js';
 // Largest FAT16 volume Windows formats (64 KiB clusters × 65,524); anything bigger must be FAT32.
 const FAT16_MAX_VOLUME_BYTES = 4 * 1024 ** 3;
 
+/** Options of LinuxVolumeProbe (replaceable sources, for tests). */
 export interface LinuxVolumeProbeOptions {
   /** Defaults to /proc/self/mountinfo. */
   mountInfoPath?: string;
@@ -57,6 +58,7 @@ export class LinuxVolumeProbe implements VolumeProbe {
   }
 }
 
+/** The FAT variant to assume when the boot sector cannot be read: FAT32 above 4 GiB, otherwise FAT16 (the stricter). */
 export function fatVariantFromVolumeSize(totalBytes: number): FatVariant {
   return totalBytes > FAT16_MAX_VOLUME_BYTES ? 'fat32' : 'fat16';
 }

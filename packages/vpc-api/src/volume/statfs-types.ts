@@ -44,6 +44,7 @@ export interface StatfsResult {
   bavail: number;
 }
 
+/** VolumeFacts from a statfs(2) result (`freeBytes` = bavail × bsize). */
 export function volumeFactsFromStatfs(folder: string, stats: StatfsResult) {
   return {
     folder,
