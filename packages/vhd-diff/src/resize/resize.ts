@@ -6,6 +6,7 @@ import {
   SectorBitmap,
   UNUSED_BAT_ENTRY,
   blockOffsetForNewBlock,
+  decodeFooter,
   encodeDynamicHeader,
   encodeFooter,
   isUnusedLocator,
@@ -18,6 +19,7 @@ import {
   tableRegionEnd,
   type DynamicHeader,
   type FileRegion,
+  uniqueIdsEqual,
   type Footer,
 } from '@vhdkit/vhd-format';
 import { VhdIoError, throwIfAborted } from '../errors.js';
@@ -62,12 +64,16 @@ export async function resize(path: string, newSize: number, options: ProgressOpt
   const diskType = metadata.footer.diskType === 2 ? 'fixed' : metadata.footer.diskType === 3 ? 'dynamic' : 'differencing';
   if (diskType === 'differencing') await requireParentSize(absolutePath, newSize);
   const result: ResizeResult = { path: absolutePath, diskType, oldSize: metadata.footer.currentSize, newSize, blocksMoved: 0, locatorsMoved: 0 };
-  if (newSize === result.oldSize) return result;
   const handle = await withIo(absolutePath, () => open(absolutePath, 'r+'));
   try {
     const file = { handle, path: absolutePath, metadata, signal: options.signal };
-    if (diskType === 'fixed') await resizeFixed(file, newSize);
-    else Object.assign(result, await resizeDynamic(file, newSize));
+    if (newSize === result.oldSize) {
+      if (diskType !== 'fixed') await finishFooterCopy(file);
+    } else if (diskType === 'fixed') {
+      await resizeFixed(file, newSize);
+    } else {
+      Object.assign(result, await resizeDynamic(file, newSize));
+    }
   } finally {
     await handle.close().catch(() => undefined);
   }
@@ -291,6 +297,28 @@ async function writeHeader(file: OpenImage, header: DynamicHeader): Promise<void
   const bytes = encodeDynamicHeader(header);
   await withIo(file.path, async () => {
     await writeFully(file.handle, bytes, offset);
+    await file.handle.datasync();
+  });
+}
+
+/**
+ * A resize interrupted between its two footer writes left the copy at offset 0 with the old size: the same disk
+ * (same unique id) one step behind. Resizing to the size it already has completes that step.
+ */
+async function finishFooterCopy(file: OpenImage): Promise<void> {
+  const trailing = encodeFooter(file.metadata.footer, { checksum: 'keep' });
+  const copy = new Uint8Array(FOOTER_SIZE);
+  await withIo(file.path, () => readFully(file.handle, copy, 0));
+  if (Buffer.from(copy).equals(Buffer.from(trailing))) return;
+  let copied: Footer;
+  try {
+    copied = decodeFooter(copy);
+  } catch {
+    return; // Not a footer left behind by a resize: check and repair deal with that.
+  }
+  if (!uniqueIdsEqual(copied.uniqueId, file.metadata.footer.uniqueId) || copied.currentSize === file.metadata.footer.currentSize) return;
+  await withIo(file.path, async () => {
+    await writeFully(file.handle, trailing, 0);
     await file.handle.datasync();
   });
 }
