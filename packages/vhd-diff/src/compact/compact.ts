@@ -83,7 +83,7 @@ export async function compact(path: string, options: CompactOptions = {}): Promi
     throwIfAborted(options.signal, absolutePath);
     await withIo(temporaryPath, async () => {
       await chmod(temporaryPath, before.mode & 0o7777);
-      await utimes(temporaryPath, before.atime, before.mtime);
+      await utimes(temporaryPath, before.atimeMs / 1000, before.mtimeMs / 1000);
       await rename(temporaryPath, absolutePath);
     });
     await syncFolder(dirname(absolutePath));
