@@ -115,7 +115,7 @@ async function resizeFixed(file: OpenImage, newSize: number): Promise<void> {
   const { handle, path, metadata } = file;
   const oldSize = metadata.footer.currentSize;
   if (metadata.fileSize < oldSize + FOOTER_SIZE - 1) {
-    throw new VhdIoError('CORRUPT', `${path} is shorter than its ${oldSize}-byte data area`, { path, params: { reason: 'fixed-short', size: String(oldSize) } });
+    throw new VhdIoError('CORRUPT', `${path} is shorter than its ${oldSize}-byte data area`, { path, params: { reason: 'fixed-short', path, size: String(oldSize) } });
   }
   if (newSize < oldSize) await refuseNonZeroTail(file, newSize, oldSize);
   throwIfAborted(file.signal, path);
@@ -140,13 +140,15 @@ async function refuseNonZeroTail(file: OpenImage, newSize: number, oldSize: numb
       if (!isAllZero(piece.subarray(sector, sector + SECTOR_SIZE))) nonZeroSectors++;
     }
   }
-  if (nonZeroSectors > 0) throw inTheWay(file.path, newSize, nonZeroSectors * SECTOR_SIZE, 'non-zero');
+  if (nonZeroSectors > 0) throw inTheWay(file.path, newSize, nonZeroSectors * SECTOR_SIZE, 'bytes');
 }
 
-function inTheWay(path: string, newSize: number, bytes: number, what: string): VhdIoError {
+/** `holder`: 'bytes' (a fixed disk's non-zero sectors) or 'bitmaps' (sectors marked in a dynamic disk's bitmaps). */
+function inTheWay(path: string, newSize: number, bytes: number, holder: 'bytes' | 'bitmaps'): VhdIoError {
+  const what = holder === 'bytes' ? 'non-zero sectors' : 'sectors marked in block bitmaps';
   return new VhdIoError('OUT_OF_RANGE', `cannot shrink ${path} to ${newSize} bytes: ${bytes} bytes past the new end hold data (${what})`, {
     path,
-    params: { reason: 'resize-in-the-way', size: String(newSize), bytes: String(bytes) },
+    params: { reason: 'resize-in-the-way', size: String(newSize), bytes: String(bytes), holder },
   });
 }
 
@@ -172,7 +174,7 @@ async function resizeDynamic(file: OpenImage, newSize: number): Promise<Pick<Res
   const newEntries = tableEntriesFor(newSize, blockSize);
   let footerOffset = metadata.fileSize - FOOTER_SIZE;
   if (metadata.fileSize % SECTOR_SIZE !== 0) {
-    throw new VhdIoError('CORRUPT', `${path} ends in a 511-byte footer; repair it first (vpc check --repair)`, { path, params: { reason: 'short-footer' } });
+    throw new VhdIoError('CORRUPT', `${path} ends in a 511-byte footer; repair it first (vpc check --repair)`, { path, params: { reason: 'short-footer', path } });
   }
   if (newSize < metadata.footer.currentSize) {
     await refuseMarkedTail(file, header, bat, newSize);
@@ -180,7 +182,7 @@ async function resizeDynamic(file: OpenImage, newSize: number): Promise<Pick<Res
     const newTableEnd = tableRegionEnd(header.tableOffset, newEntries);
     const headerOffset = Number(metadata.footer.dataOffset);
     if (headerOffset >= header.tableOffset && headerOffset < newTableEnd) {
-      throw new VhdIoError('UNSUPPORTED', `${path} has its dynamic header after the BAT; growing would overwrite it`, { path, params: { reason: 'resize-layout' } });
+      throw new VhdIoError('UNSUPPORTED', `${path} has its dynamic header after the BAT; growing would overwrite it`, { path, params: { reason: 'resize-layout', path } });
     }
     const obstacles = regionsInTheWay(movableRegions(header, bat, bitmapBytes), header.tableOffset, newTableEnd);
     // Everything moved (and the grown table itself) must end up past the new table's end.
@@ -250,7 +252,7 @@ async function refuseMarkedTail(file: OpenImage, header: DynamicHeader, bat: Uin
     const firstPastEnd = Math.max(0, (newSize - blockIndex * blockSize) / SECTOR_SIZE);
     for (const run of bitmap.runs(firstPastEnd, sectorsPerBlock)) if (run.set) markedSectors += run.count;
   }
-  if (markedSectors > 0) throw inTheWay(file.path, newSize, markedSectors * SECTOR_SIZE, 'sectors marked in block bitmaps');
+  if (markedSectors > 0) throw inTheWay(file.path, newSize, markedSectors * SECTOR_SIZE, 'bitmaps');
   // Blocks wholly past the new end hold nothing: release them so the table describes the new disk only.
   const newEntries = tableEntriesFor(newSize, blockSize);
   for (let blockIndex = newEntries; blockIndex < bat.length; blockIndex++) {
