@@ -45,8 +45,9 @@ export function tableRegionEnd(tableOffset: number, entries: number): number {
 
 /**
  * The regions a BAT that grows to end at `newTableEnd` would overwrite: those that start at or after the table
- * (structures before it are never in the way) and before its new end. They must move before the table grows.
+ * (structures before it are never in the way) and before its new end, in the given order. They must move before
+ * the table grows.
  */
 export function regionsInTheWay<T extends FileRegion>(regions: readonly T[], tableOffset: number, newTableEnd: number): T[] {
-  return regions.filter((region) => region.end > tableOffset && region.start < newTableEnd && region.start >= tableOffset).sort((a, b) => a.start - b.start);
+  return regions.filter((region) => region.end > tableOffset && region.start < newTableEnd && region.start >= tableOffset);
 }

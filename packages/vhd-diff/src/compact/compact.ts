@@ -121,7 +121,6 @@ async function writeCompacted(job: CompactJob): Promise<{ blocksBefore: number; 
   const firstBlockStart = blocks.length > 0 ? blocks[0]!.offset : Infinity;
   const headerOffset = Number(metadata.footer.dataOffset);
   const locators = header.parentLocators.map((entry, index) => ({ entry, index })).filter(({ entry }) => !isUnusedLocator(entry));
-  const locatorEnd = (entry: DynamicHeader['parentLocators'][number]) => entry.platformDataOffset + Math.max(locatorDataSpaceBytes(entry), entry.platformDataLength);
   const early = locators.filter(({ entry }) => entry.platformDataOffset < firstBlockStart);
   const late = locators.filter(({ entry }) => entry.platformDataOffset >= firstBlockStart);
   let cursor = Math.max(FOOTER_SIZE, headerOffset + 1024, header.tableOffset + batByteSize(header.maxTableEntries), ...early.map(({ entry }) => locatorEnd(entry)));
@@ -170,13 +169,19 @@ async function writeCompacted(job: CompactJob): Promise<{ blocksBefore: number; 
   return { blocksBefore: blocks.length, blocksAfter, sectorsUnmarked, fileSizeAfter: cursor + FOOTER_SIZE };
 }
 
+/** Where a locator's data area ends: its declared space, or its data if that is longer. */
+function locatorEnd(entry: DynamicHeader['parentLocators'][number]): number {
+  return entry.platformDataOffset + Math.max(locatorDataSpaceBytes(entry), entry.platformDataLength);
+}
+
 /** Allocated blocks in file order. */
 function allocatedBlocks(bat: Uint32Array): { blockIndex: number; offset: number }[] {
   const blocks: { blockIndex: number; offset: number }[] = [];
   bat.forEach((entry, blockIndex) => {
     if (entry !== UNUSED_BAT_ENTRY) blocks.push({ blockIndex, offset: entry * SECTOR_SIZE });
   });
-  return blocks.sort((a, b) => a.offset - b.offset);
+  blocks.sort((a, b) => a.offset - b.offset);
+  return blocks;
 }
 
 /** Whether a block must stay: a child's marked sector always matters; a dynamic disk's only if it is not zero. */
@@ -193,7 +198,8 @@ function holdsSomething(bitmap: SectorBitmap, data: Uint8Array, differencing: bo
 async function unmarkParentMatches(parent: VhdDisk, bitmap: SectorBitmap, data: Uint8Array, parentBytes: Uint8Array, blockStart: number): Promise<number> {
   const length = await parent.read(parentBytes, blockStart);
   let unmarked = 0;
-  for (const run of [...bitmap.runs(0, bitmap.sectorCount)]) {
+  // Clearing bits inside the run just yielded is safe: the next run starts where this one ends.
+  for (const run of bitmap.runs(0, bitmap.sectorCount)) {
     if (!run.set) continue;
     for (let sector = run.start; sector < run.start + run.count; sector++) {
       const start = sector * SECTOR_SIZE;

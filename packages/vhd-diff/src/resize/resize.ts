@@ -185,6 +185,7 @@ async function resizeDynamic(file: OpenImage, newSize: number): Promise<Pick<Res
       throw new VhdIoError('UNSUPPORTED', `${path} has its dynamic header after the BAT; growing would overwrite it`, { path, params: { reason: 'resize-layout', path } });
     }
     const obstacles = regionsInTheWay(movableRegions(header, bat, bitmapBytes), header.tableOffset, newTableEnd);
+    obstacles.sort((a, b) => a.start - b.start);
     // Everything moved (and the grown table itself) must end up past the new table's end.
     let cursor = Math.max(footerOffset, newTableEnd);
     for (const region of obstacles) {
