@@ -6,3 +6,5 @@ export { createDifferencingDisk } from './create/differencing.js';
 export { createDynamicDisk } from './create/dynamic.js';
 export { createFixedDisk } from './create/fixed.js';
 export * from './chain/index.js';
+export { resize, type ResizeResult } from './resize/resize.js';
+export { compact, type CompactOptions, type CompactResult } from './compact/compact.js';

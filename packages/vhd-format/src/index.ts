@@ -18,6 +18,7 @@ export {
   MAX_LOCATOR_DATA_BYTES,
   MAX_PARENT_NAME_UNITS,
   PARENT_LOCATOR_COUNT,
+  WINDOWS_ALIGNMENT,
   DiskType,
   diskTypeName,
 } from './constants.js';
@@ -77,3 +78,5 @@ export type { VhdStreamEvent, ParseVhdStreamOptions } from './stream-parser.js';
 export type { ChunkSource, ParseStats } from './chunk-reader.js';
 
 export type { RandomAccessSource, ReadOptions } from './source/random-access-source.js';
+export { isValidVirtualSize, resizedFooter, tableEntriesFor, tableRegionEnd, regionsInTheWay } from './resize-plan.js';
+export type { FileRegion } from './resize-plan.js';

@@ -17,7 +17,9 @@ export interface CrashWrite {
 export type CrashTask =
   | { kind: 'write'; path: string; writes: CrashWrite[]; killAfterOps: number }
   | { kind: 'merge'; childPath: string; killAfterOps: number }
-  | { kind: 'set-parent'; childPath: string; parentPath: string; killAfterOps: number };
+  | { kind: 'set-parent'; childPath: string; parentPath: string; killAfterOps: number }
+  | { kind: 'resize'; path: string; newSize: number; killAfterOps: number }
+  | { kind: 'compact'; path: string; killAfterOps: number };
 
 const MUTATING_CALLS = ['write', 'writev', 'writeFile', 'truncate', 'sync', 'datasync'] as const;
 
@@ -43,8 +45,12 @@ async function main(): Promise<void> {
     await disk.close();
   } else if (task.kind === 'merge') {
     await vhd.merge(task.childPath);
-  } else {
+  } else if (task.kind === 'set-parent') {
     await vhd.setParent(task.childPath, task.parentPath);
+  } else if (task.kind === 'resize') {
+    await vhd.resize(task.path, task.newSize);
+  } else {
+    await vhd.compact(task.path);
   }
   process.stdout.write(JSON.stringify({ ops }));
 }

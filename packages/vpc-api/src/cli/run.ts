@@ -4,7 +4,7 @@ import type { Language } from '@vhdkit/vpc-errors';
 import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { userPathResolver } from './command-context.js';
-import { registerCat, registerCheck, registerConvert, registerMerge, registerSetParent, registerWrite } from './commands/chain.js';
+import { registerCat, registerCheck, registerCompact, registerConvert, registerMerge, registerResize, registerSetParent, registerWrite } from './commands/chain.js';
 import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
 import { CLI_LANGUAGES, cliLanguage, languageFlagIn } from './language.js';
@@ -85,6 +85,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerSetParent(program, context, setExit);
   registerConvert(program, context, setExit);
   registerCheck(program, context, setExit);
+  registerResize(program, context, setExit);
+  registerCompact(program, context, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
 
   // The error catalogue loads on demand, so the stop signal is aborted a moment after the OS signal, once it is there.

@@ -244,6 +244,38 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
     (f) => `the chain has more than ${text(f.params.maxDepth)} images`,
     (f) => `la cadena tiene más de ${text(f.params.maxDepth)} imágenes`,
   ),
+  'resize-size': template(
+    (f) => `the new size ${text(f.params.size)} is not a positive multiple of 512 bytes up to 2040 GiB`,
+    (f) => `el tamaño nuevo ${text(f.params.size)} no es un múltiplo positivo de 512 bytes hasta 2040 GiB`,
+  ),
+  'resize-in-the-way': template(
+    (f) => `cannot shrink ${f.path} to ${text(f.params.size)} bytes: ${text(f.params.bytes)} bytes past the new end hold data (${f.params.holder === 'bytes' ? 'non-zero sectors' : 'sectors marked in block bitmaps'})`,
+    (f) => `no se puede reducir ${f.path} a ${text(f.params.size)} bytes: ${text(f.params.bytes)} bytes después del nuevo final tienen datos (${f.params.holder === 'bytes' ? 'sectores no nulos' : 'sectores marcados en los mapas de bits de los bloques'})`,
+  ),
+  'resize-differencing': template(
+    (f) => `${f.path} is a differencing disk: its size follows its parent's (${text(f.params.parentSize)} bytes), not ${text(f.params.size)}`,
+    (f) => `${f.path} es un disco de diferenciación: su tamaño sigue al de su primario (${text(f.params.parentSize)} bytes), no ${text(f.params.size)}`,
+  ),
+  'resize-layout': template(
+    (f) => `${f.path} has its dynamic header after the BAT; growing would overwrite it`,
+    (f) => `${f.path} tiene la cabecera dinámica después de la BAT; al crecer se sobrescribiría`,
+  ),
+  'short-footer': template(
+    (f) => `${f.path} ends in a 511-byte footer; repair it first (vpc check --repair)`,
+    (f) => `${f.path} termina en un pie de 511 bytes; repárelo antes (vpc check --repair)`,
+  ),
+  'fixed-short': template(
+    (f) => `${f.path} is shorter than its ${text(f.params.size)}-byte data area`,
+    (f) => `${f.path} es más corto que su área de datos de ${text(f.params.size)} bytes`,
+  ),
+  'compact-fixed': template(
+    (f) => `${f.path} is a fixed disk: only dynamic and differencing disks can be compacted`,
+    (f) => `${f.path} es un disco fijo: solo se pueden compactar discos dinámicos y de diferenciación`,
+  ),
+  'changed-during': template(
+    (f) => `${f.path} changed while it was being compacted; nothing was replaced`,
+    (f) => `${f.path} cambió mientras se compactaba; no se reemplazó nada`,
+  ),
   'write-past-end': template(
     (f) => `write of ${text(f.params.byteCount)} bytes at ${text(f.params.offset)} passes the end of the ${text(f.params.virtualSize)}-byte disk`,
     (f) => `la escritura de ${text(f.params.byteCount)} bytes en ${text(f.params.offset)} pasa del final del disco de ${text(f.params.virtualSize)} bytes`,

@@ -38,6 +38,11 @@ export const VHD_IO_CODE_TO_HRESULT_NAME = {
  */
 export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, HresultName>>> = {
   'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
+  // Compacting a fixed disk, or resizing a child away from its parent's size: not for this type of image.
+  'compact-fixed': 'VM_E_WRONG_HD_IMAGE_TYPE',
+  'resize-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
+  // Someone wrote to the image while it was being compacted (compaction then replaces nothing).
+  'changed-during': 'ERROR_SHARING_VIOLATION',
 };
 
 /** What `toVpcError` needs to word a failure. */

@@ -83,3 +83,29 @@ export function registerCheck(program: Command, context: ContextFactory, setExit
       setExit(await checkImage(ctx, image, options));
     });
 }
+
+export function registerResize(program: Command, context: ContextFactory, setExit: SetExit): void {
+  program
+    .command('resize')
+    .description('change the virtual size in place: grow any disk; shrink only when nothing past the new end holds data')
+    .argument('<image>', 'a fixed or dynamic image (a differencing one only to its parent\'s size)')
+    .requiredOption('--size <n>', 'the new virtual size in bytes (K, M, G, T suffixes allowed), a multiple of 512')
+    .action(async (image: string, options: { size: string }) => {
+      const ctx = context();
+      const { resizeImage } = await import('../actions/resize.js');
+      setExit(await resizeImage(ctx, image, options));
+    });
+}
+
+export function registerCompact(program: Command, context: ContextFactory, setExit: SetExit): void {
+  program
+    .command('compact')
+    .description('release the blocks a dynamic or differencing image does not need and shrink the file')
+    .argument('<image>', 'a dynamic or differencing image (its parents are only read)')
+    .option('--zero-matches-parent', 'differencing: also unmark sectors whose bytes equal the parent\'s')
+    .action(async (image: string, options: { zeroMatchesParent?: boolean }) => {
+      const ctx = context();
+      const { compactImage } = await import('../actions/compact.js');
+      setExit(await compactImage(ctx, image, options));
+    });
+}
