@@ -22,6 +22,7 @@ import { withIo } from '../chain/errors.js';
 import { openDisk } from '../chain/open-disk.js';
 import type { ProgressOptions, VhdDisk } from '../chain/types.js';
 
+/** Options of `compact`: cancellation, progress, and what counts as unneeded in a differencing disk. */
 export interface CompactOptions extends ProgressOptions {
   /**
    * Differencing disks only: also unmark sectors whose bytes equal the parent's (what the guest reads does not
