@@ -77,3 +77,8 @@ export type { VhdStreamEvent, ParseVhdStreamOptions } from './stream-parser.js';
 export type { ChunkSource, ParseStats } from './chunk-reader.js';
 
 export type { RandomAccessSource, ReadOptions } from './source/random-access-source.js';
+
+export { httpSource } from './source/http-source.js';
+export type { HttpSource, HttpSourceOptions } from './source/http-source.js';
+export { VhdSourceError } from './source/source-error.js';
+export type { VhdSourceErrorCode, VhdSourceErrorDetails } from './source/source-error.js';
