@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { httpSource, VhdSourceError } from '../src/index.js';
 import type { VhdSourceErrorCode } from '../src/index.js';
 
-const URL_ = 'https://example.test/images/disk.vhd';
+const IMAGE_URL = 'https://example.test/images/disk.vhd';
 const FILE = Uint8Array.from({ length: 10_000 }, (_, index) => (index * 7 + 3) & 0xff);
 const ETAG = '"5f3-2710"';
 const LAST_MODIFIED = 'Tue, 14 Nov 2023 22:13:20 GMT';
@@ -20,7 +20,7 @@ interface Seen {
 type Answer = (seen: Seen, call: number) => Response;
 
 /** A 206 for the asked range of FILE, with the usual validators (each overridable, or dropped with null). */
-function partial(seen: Seen, overrides: Record<string, string | null> = {}, body?: Uint8Array): Response {
+function partial(seen: Seen, overrides: Record<string, string | null> = {}, body?: Uint8Array<ArrayBuffer>): Response {
   const { first, last } = seen.range!;
   const headers: Record<string, string | null> = {
     'content-range': `bytes ${first}-${last}/${FILE.length}`,
@@ -58,7 +58,7 @@ async function expectCode(promise: Promise<unknown>, code: VhdSourceErrorCode): 
 describe('opening', () => {
   it('asks for byte 0 with the caller headers and pins the strong ETag', async () => {
     const server = fakeFetch((seen) => partial(seen));
-    const source = await httpSource(URL_, { fetch: server.fetch, headers: { authorization: 'Bearer t0ken' } });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, headers: { authorization: 'Bearer t0ken' } });
     expect(source.size).toBe(FILE.length);
     expect(source.etag).toBe(ETAG);
     expect(source.modifiedTime?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
@@ -72,13 +72,13 @@ describe('opening', () => {
 
   it('a Content-Range the page may not see (CORS) is RANGES_UNSUPPORTED with the reason', async () => {
     const server = fakeFetch((seen) => partial(seen, { 'content-range': null }));
-    const error = await expectCode(httpSource(URL_, { fetch: server.fetch }), 'RANGES_UNSUPPORTED');
+    const error = await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch }), 'RANGES_UNSUPPORTED');
     expect(error.message).toMatch(/expose Content-Range/);
   });
 
   it('an empty resource (416, bytes */0) opens with size 0', async () => {
     const server = fakeFetch(() => new Response(null, { status: 416, headers: { 'content-range': 'bytes */0', etag: ETAG } }));
-    const source = await httpSource(URL_, { fetch: server.fetch });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch });
     expect(source.size).toBe(0);
     expect((await source.read(0, 0)).length).toBe(0);
     expect(server.seen).toHaveLength(1);
@@ -95,9 +95,9 @@ describe('opening', () => {
 
   it('bad options are OUT_OF_RANGE', async () => {
     const server = fakeFetch((seen) => partial(seen));
-    await expectCode(httpSource(URL_, { fetch: server.fetch, maxConcurrentRequests: 0 }), 'OUT_OF_RANGE');
-    await expectCode(httpSource(URL_, { fetch: server.fetch, partBytes: 1.5 }), 'OUT_OF_RANGE');
-    await expectCode(httpSource(URL_, { fetch: server.fetch, retries: -1 }), 'OUT_OF_RANGE');
+    await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, maxConcurrentRequests: 0 }), 'OUT_OF_RANGE');
+    await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, partBytes: 1.5 }), 'OUT_OF_RANGE');
+    await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, retries: -1 }), 'OUT_OF_RANGE');
   });
 });
 
@@ -112,7 +112,7 @@ describe('answers that do not match the request', () => {
     ['the whole file to a conditional range', () => new Response(FILE, { status: 200, headers: { etag: ETAG } }), 'SOURCE_CHANGED'],
   ] as const)('%s is a typed error, not bytes', async (_case, wrongAnswer, code) => {
     const server = fakeFetch((seen, call) => (call === 1 ? partial(seen) : wrongAnswer(seen)));
-    const source = await httpSource(URL_, { fetch: server.fetch, retryDelayMs: 1 });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retryDelayMs: 1 });
     const error = await expectCode(source.read(100, 50), code);
     expect(error.offset).toBe(100);
     expect(server.seen).toHaveLength(2);
@@ -120,14 +120,14 @@ describe('answers that do not match the request', () => {
 
   it('fewer bytes than asked are retried, then SHORT_READ', async () => {
     const server = fakeFetch((seen, call) => (call === 1 ? partial(seen) : partial(seen, {}, FILE.slice(seen.range!.first, seen.range!.last))));
-    const source = await httpSource(URL_, { fetch: server.fetch, retries: 2, retryDelayMs: 1 });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retries: 2, retryDelayMs: 1 });
     await expectCode(source.read(100, 50), 'SHORT_READ');
     expect(server.seen).toHaveLength(4);
   });
 
   it('a 200 from a server that gave no validator is RANGES_UNSUPPORTED', async () => {
     const server = fakeFetch((seen, call) => (call === 1 ? partial(seen, { etag: null, 'last-modified': null }) : new Response(FILE, { status: 200 })));
-    const source = await httpSource(URL_, { fetch: server.fetch });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch });
     expect(server.seen).toHaveLength(1);
     await expectCode(source.read(0, 10), 'RANGES_UNSUPPORTED');
     expect(server.seen[1]!.headers.get('if-range')).toBeNull();
@@ -138,7 +138,7 @@ describe('validators', () => {
   it('a weak ETag is not used for If-Match/If-Range (they need strong ones): Last-Modified guards the reads', async () => {
     const weak = 'W/"abc"';
     const server = fakeFetch((seen) => partial(seen, { etag: weak }));
-    const source = await httpSource(URL_, { fetch: server.fetch });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch });
     await source.read(0, 10);
     const read = server.seen[1]!.headers;
     expect([read.get('if-match'), read.get('if-range'), read.get('if-unmodified-since')]).toEqual([null, LAST_MODIFIED, LAST_MODIFIED]);
@@ -148,14 +148,14 @@ describe('validators', () => {
 describe('retries and parts', () => {
   it('a 503 then a 206 returns the right bytes', async () => {
     const server = fakeFetch((seen, call) => (call === 2 ? new Response('busy', { status: 503 }) : partial(seen)));
-    const source = await httpSource(URL_, { fetch: server.fetch, retryDelayMs: 1 });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retryDelayMs: 1 });
     expect(Array.from(await source.read(500, 20))).toEqual(Array.from(FILE.subarray(500, 520)));
     expect(server.seen).toHaveLength(3);
   });
 
   it('a 404 on a read is not retried', async () => {
     const server = fakeFetch((seen, call) => (call === 1 ? partial(seen) : new Response('gone', { status: 404 })));
-    const source = await httpSource(URL_, { fetch: server.fetch, retryDelayMs: 1 });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retryDelayMs: 1 });
     const error = await expectCode(source.read(500, 20), 'HTTP_STATUS');
     expect(error.status).toBe(404);
     expect(server.seen).toHaveLength(2);
@@ -178,7 +178,7 @@ describe('retries and parts', () => {
       inFlight--;
       return server.fetch(input, init);
     };
-    const source = await httpSource(URL_, { fetch: gated, partBytes: 1000, maxConcurrentRequests: 3 });
+    const source = await httpSource(IMAGE_URL, { fetch: gated, partBytes: 1000, maxConcurrentRequests: 3 });
     const read = await source.read(1234, 7000);
     expect(Buffer.from(read).equals(Buffer.from(FILE.subarray(1234, 8234)))).toBe(true);
     const ranges = server.seen.slice(1).map((seen) => seen.range!);
@@ -207,7 +207,7 @@ describe('retries and parts', () => {
       }
       return answer;
     };
-    const source = await httpSource(URL_, { fetch: slow, partBytes: 1000, maxConcurrentRequests: 4 });
+    const source = await httpSource(IMAGE_URL, { fetch: slow, partBytes: 1000, maxConcurrentRequests: 4 });
     const error = await expectCode(source.read(0, 4000), 'HTTP_STATUS');
     expect(error.offset).toBe(2000);
     expect(server.seen.slice(1).every((seen) => seen.signal?.aborted)).toBe(true);
