@@ -153,6 +153,42 @@ describe('retries and parts', () => {
     expect(server.seen).toHaveLength(3);
   });
 
+  it('a body cut off midway is retried, and the retry gives the right bytes', async () => {
+    const server = fakeFetch((seen, call) => {
+      if (call !== 2) return partial(seen);
+      // The connection drops after the first 100 bytes of the body.
+      const { first } = seen.range!;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(FILE.slice(first, first + 100));
+        },
+        pull(controller) {
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return new Response(body, { status: 206, headers: { 'content-range': `bytes ${first}-${seen.range!.last}/${FILE.length}`, etag: ETAG } });
+    });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retryDelayMs: 1 });
+    expect(Buffer.from(await source.read(2000, 3000)).equals(Buffer.from(FILE.subarray(2000, 5000)))).toBe(true);
+    expect(server.seen).toHaveLength(3);
+  });
+
+  it('a body cut off on every attempt is NETWORK after the retries', async () => {
+    const server = fakeFetch((seen, call) => {
+      if (call === 1) return partial(seen);
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return new Response(body, { status: 206, headers: { 'content-range': `bytes ${seen.range!.first}-${seen.range!.last}/${FILE.length}`, etag: ETAG } });
+    });
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retries: 1, retryDelayMs: 1 });
+    const error = await expectCode(source.read(2000, 3000), 'NETWORK');
+    expect(error.message).toMatch(/terminated/);
+    expect(server.seen).toHaveLength(3);
+  });
+
   it('a 404 on a read is not retried', async () => {
     const server = fakeFetch((seen, call) => (call === 1 ? partial(seen) : new Response('gone', { status: 404 })));
     const source = await httpSource(IMAGE_URL, { fetch: server.fetch, retryDelayMs: 1 });
