@@ -98,6 +98,7 @@ describe('opening', () => {
     await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, maxConcurrentRequests: 0 }), 'OUT_OF_RANGE');
     await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, partBytes: 1.5 }), 'OUT_OF_RANGE');
     await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, retries: -1 }), 'OUT_OF_RANGE');
+    await expectCode(httpSource(IMAGE_URL, { fetch: server.fetch, readAheadBytes: -4096 }), 'OUT_OF_RANGE');
   });
 });
 
@@ -247,5 +248,52 @@ describe('retries and parts', () => {
     const error = await expectCode(source.read(0, 4000), 'HTTP_STATUS');
     expect(error.offset).toBe(2000);
     expect(server.seen.slice(1).every((seen) => seen.signal?.aborted)).toBe(true);
+  });
+});
+
+describe('read-ahead', () => {
+  it('small sequential reads are served from windows: one request per window', async () => {
+    const server = fakeFetch((seen) => partial(seen));
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, readAheadBytes: 4096 });
+    const chunks: Uint8Array[] = [];
+    for (let offset = 0; offset < FILE.length; offset += 512) chunks.push(await source.read(offset, Math.min(512, FILE.length - offset)));
+    expect(Buffer.concat(chunks).equals(Buffer.from(FILE))).toBe(true);
+    expect(server.seen.slice(1).map((seen) => seen.headers.get('range'))).toEqual(['bytes=0-4095', 'bytes=4096-8191', 'bytes=8192-9999']);
+  });
+
+  it('reads inside a window still in flight wait for it; an aborted one leaves the others their bytes', async () => {
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const server = fakeFetch((seen) => partial(seen));
+    const gated: typeof fetch = async (input, init) => {
+      if (server.seen.length > 0) await gate;
+      return server.fetch(input, init);
+    };
+    const source = await httpSource(IMAGE_URL, { fetch: gated, readAheadBytes: 4096 });
+    const controller = new AbortController();
+    const first = source.read(100, 10);
+    const aborted = source.read(200, 10, { signal: controller.signal });
+    const third = source.read(3000, 1000);
+    controller.abort();
+    await expectCode(aborted, 'ABORTED');
+    release();
+    expect(Array.from(await first)).toEqual(Array.from(FILE.subarray(100, 110)));
+    expect(Array.from(await third)).toEqual(Array.from(FILE.subarray(3000, 4000)));
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('a window that failed is forgotten: the next read asks again', async () => {
+    const server = fakeFetch((seen, call) => (call === 2 ? new Response('nope', { status: 403 }) : partial(seen)));
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, readAheadBytes: 4096 });
+    await expectCode(source.read(0, 10), 'HTTP_STATUS');
+    expect(Array.from(await source.read(0, 10))).toEqual(Array.from(FILE.subarray(0, 10)));
+    expect(server.seen).toHaveLength(3);
+  });
+
+  it('reads as large as the window go straight to the server', async () => {
+    const server = fakeFetch((seen) => partial(seen));
+    const source = await httpSource(IMAGE_URL, { fetch: server.fetch, readAheadBytes: 4096 });
+    await source.read(10, 4096);
+    expect(server.seen[1]!.headers.get('range')).toBe('bytes=10-4105');
   });
 });

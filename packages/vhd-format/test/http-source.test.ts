@@ -108,6 +108,16 @@ describe.skipIf(!server.available)('httpSource over nginx', () => {
   describe.each(sharedImages.map((image) => [image.file, image.path] as const))('%s at random', (file, path) => {
     const bytes = new Uint8Array(readFileSync(path));
 
+    it('reads sector by sector with read-ahead: the same bytes, one request per 256 KiB window', async () => {
+      const counting = countingFetch();
+      const source = await httpSource(web.url('ranges', file), { fetch: counting.fetch, readAheadBytes: 256 * 1024 });
+      const sectors: Uint8Array[] = [];
+      for (let offset = 0; offset < source.size; offset += 512) sectors.push(await source.read(offset, Math.min(512, source.size - offset)));
+      expect(Buffer.concat(sectors).equals(Buffer.from(bytes))).toBe(true);
+      expect(counting.calls()).toBe(1 + Math.ceil(bytes.length / (256 * 1024)));
+      await source.close();
+    });
+
     it('reads 64 random ranges, all in flight together, each equal to the same bytes on disk', async () => {
       const source = await httpSource(web.url('ranges', file), { maxConcurrentRequests: 8 });
       const next = random(bytes.length);

@@ -9,6 +9,7 @@
 import { conditionalHeaders, parseContentRange, validatorDiffers, validatorOf } from './http-range.js';
 import type { Validator } from './http-range.js';
 import type { RandomAccessSource, ReadOptions } from './random-access-source.js';
+import { ReadAheadWindows } from './read-ahead.js';
 import { RequestSlots } from './request-slots.js';
 import { withRetries } from './retry.js';
 import type { RetryPolicy } from './retry.js';
@@ -26,6 +27,12 @@ export interface HttpSourceOptions {
    * read keeps several requests in flight.
    */
   partBytes?: number;
+  /**
+   * Read-ahead window (default 0: off). A read smaller than this fetches this many bytes from its offset, and the
+   * next reads inside that range are served without a request: for readers that walk a file in small steps over a
+   * link where each request costs a round trip. Four windows are kept.
+   */
+  readAheadBytes?: number;
   /** Retries of a request after a transient failure: a network error, 408, 429 or 5xx (default 3). */
   retries?: number;
   /** Delay before the first retry, doubled for each next one (default 100 ms, at most 2 s). */
@@ -47,6 +54,7 @@ const DEFAULT_PART_BYTES = 4 * 1024 * 1024;
 const DEFAULT_RETRIES = 3;
 const DEFAULT_RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 2000;
+const READ_AHEAD_WINDOWS = 4;
 
 interface Settings {
   url: string;
@@ -166,6 +174,7 @@ class HttpRangeSource implements HttpSource {
   private readonly closing = new AbortController();
   private readonly slots: RequestSlots;
   private readonly conditions: Record<string, string>;
+  private readonly readAhead: ReadAheadWindows | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -173,6 +182,7 @@ class HttpRangeSource implements HttpSource {
     private readonly validator: Validator,
     maxConcurrentRequests: number,
     private readonly partBytes: number,
+    readAheadBytes: number,
   ) {
     this.name = settings.url;
     this.size = size;
@@ -182,6 +192,8 @@ class HttpRangeSource implements HttpSource {
     this.modifiedTime = Number.isNaN(modified) ? undefined : new Date(modified);
     this.slots = new RequestSlots(maxConcurrentRequests);
     this.conditions = conditionalHeaders(validator);
+    // A window is fetched for all the reads it will serve, so no one caller's signal may cancel it; close() can.
+    this.readAhead = readAheadBytes > 0 ? new ReadAheadWindows(readAheadBytes, READ_AHEAD_WINDOWS, size, (offset, length) => this.readRange(offset, length, undefined)) : undefined;
   }
 
   async read(offset: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
@@ -191,7 +203,18 @@ class HttpRangeSource implements HttpSource {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
       throw new VhdSourceError('OUT_OF_RANGE', url, `cannot read ${length} bytes at ${offset} from ${url} (${this.size} bytes)`, { offset });
     }
-    if (signal?.aborted) throw new VhdSourceError('ABORTED', url, `read at ${offset} aborted`, { offset, cause: signal.reason });
+    const aborted = (): VhdSourceError => new VhdSourceError('ABORTED', url, `read at ${offset} aborted`, { offset, cause: signal?.reason });
+    if (signal?.aborted) throw aborted();
+    if (this.readAhead?.covers(length)) return this.readAhead.read(offset, length, signal, aborted);
+    return this.readRange(offset, length, signal);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+
+  /** The range as one request, or as parts of `partBytes` in parallel. */
+  private async readRange(offset: number, length: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const target = new Uint8Array(length);
     // The first failing part fails the read and stops its siblings; later failures are consequences.
     const siblings = new AbortController();
@@ -210,10 +233,6 @@ class HttpRangeSource implements HttpSource {
     await Promise.all(parts);
     if (siblings.signal.aborted) throw firstFailure;
     return target;
-  }
-
-  async close(): Promise<void> {
-    this.closing.abort();
   }
 
   /** One range request (with retries) into its slice of the read's buffer. */
@@ -307,7 +326,8 @@ export async function httpSource(url: string | URL, options: HttpSourceOptions =
   }
   const maxConcurrentRequests = positiveInteger(options.maxConcurrentRequests, DEFAULT_MAX_CONCURRENT_REQUESTS, 'maxConcurrentRequests', resolved);
   const partBytes = positiveInteger(options.partBytes, DEFAULT_PART_BYTES, 'partBytes', resolved);
+  const readAheadBytes = options.readAheadBytes === 0 ? 0 : positiveInteger(options.readAheadBytes, 0, 'readAheadBytes', resolved);
   if (options.signal?.aborted) throw new VhdSourceError('ABORTED', resolved, `opening ${resolved} aborted`, { cause: options.signal.reason });
   const { size, validator } = await probe(settings, options.signal);
-  return new HttpRangeSource(settings, size, validator, maxConcurrentRequests, partBytes);
+  return new HttpRangeSource(settings, size, validator, maxConcurrentRequests, partBytes, readAheadBytes);
 }
