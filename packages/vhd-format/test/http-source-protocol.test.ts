@@ -262,8 +262,9 @@ describe('read-ahead', () => {
   });
 
   it('reads inside a window still in flight wait for it; an aborted one leaves the others their bytes', async () => {
-    let release = (): void => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gateOpener = new AbortController();
+    const gate = new Promise<void>((resolve) => gateOpener.signal.addEventListener('abort', () => resolve()));
+    const release = (): void => gateOpener.abort();
     const server = fakeFetch((seen) => partial(seen));
     const gated: typeof fetch = async (input, init) => {
       if (server.seen.length > 0) await gate;
