@@ -82,3 +82,4 @@ export { httpSource } from './source/http-source.js';
 export type { HttpSource, HttpSourceOptions } from './source/http-source.js';
 export { VhdSourceError } from './source/source-error.js';
 export type { VhdSourceErrorCode, VhdSourceErrorDetails } from './source/source-error.js';
+export { parentUrl } from './source/parent-url.js';

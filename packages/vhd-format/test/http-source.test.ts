@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginx, repoFixturePath, repoFixtures, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
 import type { NginxServer } from '@vhdkit/test-support';
-import { httpSource, VhdSourceError } from '../src/index.js';
+import { decodeDynamicHeader, decodeFooter, decodeLocatorPath, httpSource, parentUrl, VhdSourceError } from '../src/index.js';
 import type { HttpSourceOptions, VhdSourceErrorCode } from '../src/index.js';
 
 const server = nginx();
@@ -133,6 +133,21 @@ describe.skipIf(!server.available)('httpSource over nginx', () => {
       });
       await source.close();
     });
+  });
+
+  it.skipIf(!shared.available)('the Windows-made child, read over HTTP, names its parent by a URL beside it (W2ru)', async () => {
+    const child = await httpSource(web.url('ranges', 'dfvfs-fat-differential.vhd'));
+    const footer = decodeFooter(await child.read(child.size - 512, 512));
+    const header = decodeDynamicHeader(await child.read(Number(footer.dataOffset), 1024), { fileSize: child.size });
+    const relative = header.parentLocators.find((entry) => entry.platformCode === 'W2ru')!;
+    const path = decodeLocatorPath('W2ru', await child.read(relative.platformDataOffset, relative.platformDataLength))!;
+    expect(path).toBe('.\\fat-parent.vhd');
+    const parent = parentUrl(child.name, path);
+    expect(parent).toBe(web.url('ranges', 'fat-parent.vhd'));
+    // The parent was never published with the child (see the fixture's notes): the server says so.
+    const error = await expectCode(httpSource(parent!), 'HTTP_STATUS');
+    expect(error.status).toBe(404);
+    await child.close();
   });
 
   describe('a file replaced while it is read', () => {

@@ -88,10 +88,10 @@ function discard(response: Response): void {
 }
 
 /** What a failed fetch or body read means: the caller aborted, the source closed, or the network failed. */
-function requestFailure(error: unknown, url: string, offset: number, callerSignal: AbortSignal | undefined, closed: AbortSignal): VhdSourceError {
+function requestFailure(error: unknown, url: string, offset: number, callerSignal: AbortSignal | undefined, closed?: AbortSignal): VhdSourceError {
   if (error instanceof VhdSourceError) return error;
   if (callerSignal?.aborted) return new VhdSourceError('ABORTED', url, `read at ${offset} aborted`, { offset, cause: callerSignal.reason });
-  if (closed.aborted) return new VhdSourceError('CLOSED', url, `${url} was closed during a read at ${offset}`, { offset });
+  if (closed?.aborted) return new VhdSourceError('CLOSED', url, `${url} was closed during a read at ${offset}`, { offset });
   const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
   return new VhdSourceError('NETWORK', url, `request for ${url} at ${offset} failed: ${detail}`, { offset, cause: error });
 }
@@ -133,13 +133,12 @@ async function readBodyInto(response: Response, target: Uint8Array, url: string,
 /** Opening: the size and validator from a one-byte range request. */
 async function probe(settings: Settings, signal: AbortSignal | undefined): Promise<{ size: number; validator: Validator }> {
   const { url } = settings;
-  const closed = new AbortController().signal;
   return withRetries(settings.retry, signal, async () => {
     let response: Response;
     try {
       response = await settings.fetch(url, { headers: { ...settings.headers, range: 'bytes=0-0', 'accept-encoding': 'identity' }, signal });
     } catch (error) {
-      throw requestFailure(error, url, 0, signal, closed);
+      throw requestFailure(error, url, 0, signal);
     }
     const validator = validatorOf(response.headers);
     if (response.status === 200) {
