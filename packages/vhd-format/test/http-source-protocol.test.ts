@@ -224,6 +224,27 @@ describe('retries and parts', () => {
     expect(mostInFlight).toBe(3);
   });
 
+  it('a read waiting for a free request slot can be aborted; it never reaches the server', async () => {
+    const gateOpener = new AbortController();
+    const gate = new Promise<void>((resolve) => gateOpener.signal.addEventListener('abort', () => resolve()));
+    const server = fakeFetch((seen) => partial(seen));
+    const gated: typeof fetch = async (input, init) => {
+      if (server.seen.length > 0) await gate;
+      return server.fetch(input, init);
+    };
+    const source = await httpSource(IMAGE_URL, { fetch: gated, maxConcurrentRequests: 1 });
+    const first = source.read(0, 10);
+    const controller = new AbortController();
+    const queued = source.read(5000, 10, { signal: controller.signal });
+    const third = source.read(6000, 10);
+    controller.abort(new Error('not needed'));
+    await expectCode(queued, 'ABORTED');
+    gateOpener.abort();
+    expect(Array.from(await first)).toEqual(Array.from(FILE.subarray(0, 10)));
+    expect(Array.from(await third)).toEqual(Array.from(FILE.subarray(6000, 6010)));
+    expect(server.seen.slice(1).map((seen) => seen.headers.get('range'))).toEqual(['bytes=0-9', 'bytes=6000-6009']);
+  });
+
   it('a failing part fails the read and stops its siblings', async () => {
     const server = fakeFetch((seen, call) => {
       if (call === 1) return partial(seen);
