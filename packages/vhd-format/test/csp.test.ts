@@ -7,11 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repoFixturePath, repoFixtures, sharedFixturePath, sharedFixtures } from '@vhdkit/test-support';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const probeScript = join(packageDir, 'test', 'support', 'decode-images.mjs');
+/** Child processes (the generator loads swc; the probes decode nine images each) are slow on a loaded machine. */
+const CHILD_PROCESS_TIMEOUT_MS = 60_000;
 
 interface ImageSummary {
   file: string;
@@ -42,7 +44,7 @@ describe('generated decoders', () => {
     const committed = readFileSync(join(packageDir, 'src', 'generated', 'field-decoders.ts'), 'utf8');
     expect(committed).toContain('GENERATED FILE');
     expect(result.stdout).toBe(committed);
-  });
+  }, CHILD_PROCESS_TIMEOUT_MS);
 
   it('are plain code: nothing in src builds functions from strings', () => {
     const generated = readFileSync(join(packageDir, 'src', 'generated', 'field-decoders.ts'), 'utf8');
@@ -53,30 +55,33 @@ describe('generated decoders', () => {
 
 describe('decoding under --disallow-code-generation-from-strings', () => {
   const shared = sharedFixtures();
-  const files = [...shared.facts.map((facts) => sharedFixturePath(facts.file)), ...repoFixtures().map((facts) => repoFixturePath(facts.file))];
+  const sharedFiles = shared.facts.map((facts) => sharedFixturePath(facts.file));
+  const files = [...sharedFiles, ...repoFixtures().map((facts) => repoFixturePath(facts.file))];
+  let restricted: ProbeOutput;
+  let unrestricted: ProbeOutput;
 
-  it('the built package exists (npm run build)', () => {
-    expect(existsSync(join(packageDir, 'dist', 'generated', 'field-decoders.js'))).toBe(true);
-  });
+  beforeAll(() => {
+    expect(existsSync(join(packageDir, 'dist', 'generated', 'field-decoders.js')), 'the built package (npm run build)').toBe(true);
+    restricted = runProbe(['--disallow-code-generation-from-strings'], files);
+    unrestricted = runProbe([], files);
+  }, CHILD_PROCESS_TIMEOUT_MS);
 
-  it('decodes every fixture exactly as an unrestricted process does, while run-time compilation fails', () => {
-    const restricted = runProbe(['--disallow-code-generation-from-strings'], files);
-    const unrestricted = runProbe([], files);
-
-    // The restriction is really on: binary-parser's own parse path (new Function) is refused.
+  it('is really restricted: run-time compilation, binary-parser\'s own parse path included, throws EvalError', () => {
     expect(restricted.newFunction).toMatch(/^EvalError: Code generation from strings disallowed/);
     expect(restricted.binaryParserAtRunTime).toMatch(/^EvalError: Code generation from strings disallowed/);
     expect(unrestricted.newFunction).toBe('ok 1');
     expect(unrestricted.binaryParserAtRunTime).toBe('ok 7');
+  });
 
+  it('decodes every fixture exactly as an unrestricted process does', () => {
     expect(restricted.images).toHaveLength(files.length);
     expect(restricted.images).toEqual(unrestricted.images);
   });
 
   it.skipIf(!shared.available)('reads the facts other tools measured from the real images', () => {
-    const restricted = runProbe(['--disallow-code-generation-from-strings'], shared.facts.map((facts) => sharedFixturePath(facts.file)));
     for (const [index, facts] of shared.facts.entries()) {
       const image = restricted.images[index]!;
+      expect(image.file).toBe(sharedFiles[index]);
       expect(image.footer.uniqueId).toBe(facts.uniqueId);
       expect(image.problems.includes('BAD_CHECKSUM')).toBe(!facts.footerChecksumValid || facts.headerChecksumValid === false);
       expect(image.footer.currentSize).toBe(facts.currentSize);
