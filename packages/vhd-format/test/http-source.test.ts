@@ -71,7 +71,8 @@ function serveFile(name: string, bytes: Uint8Array, mtimeSeconds: number): void 
 
 const quick: HttpSourceOptions = { retryDelayMs: 1 };
 
-describe.skipIf(!server.available)('httpSource over nginx', () => {
+// Each test takes well under a second on an idle machine; the limit is for machines shared by many jobs.
+describe.skipIf(!server.available)('httpSource over nginx', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     for (const image of images) await symlink(image.path, join(folder.path(), image.file));
     web = await startNginx(folder.path());
