@@ -80,3 +80,9 @@ export type { ChunkSource, ParseStats } from './chunk-reader.js';
 export type { RandomAccessSource, ReadOptions } from './source/random-access-source.js';
 export { isValidVirtualSize, resizedFooter, tableEntriesFor, tableRegionEnd, regionsInTheWay } from './resize-plan.js';
 export type { FileRegion } from './resize-plan.js';
+
+export { httpSource } from './source/http-source.js';
+export type { HttpSource, HttpSourceOptions } from './source/http-source.js';
+export { VhdSourceError } from './source/source-error.js';
+export type { VhdSourceErrorCode, VhdSourceErrorDetails } from './source/source-error.js';
+export { parentUrl } from './source/parent-url.js';
