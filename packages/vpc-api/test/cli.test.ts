@@ -191,7 +191,7 @@ describe('vpc info', { timeout: 30_000 }, () => {
   it('--json has exactly the documented shape, with the facts of the files', async () => {
     const dir = await folder();
     const parent = await makeDynamic(path.join(dir, 'base.vhd'), 16 * MIB);
-    expect(runVpc(['create-diff', '--quiet', 'child.vhd', parent]).status).toBe(0);
+    expect(runVpc(['create-diff', '--quiet', 'child.vhd', parent], { cwd: dir }).status).toBe(0);
     const run = runVpc(['info', '--json', 'child.vhd'], { cwd: dir });
     expect(run.status, run.stderr).toBe(0);
     const info = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -445,7 +445,7 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
     model.set(parentData, 4096);
     const parentBefore = await snapshot(parent);
 
-    expect(runVpc(['create-diff', '--quiet', path.join(dir, 'child.vhd'), 'base.vhd']).status).toBe(0);
+    expect(runVpc(['create-diff', '--quiet', path.join(dir, 'child.vhd'), 'base.vhd'], { cwd: dir }).status).toBe(0);
     const childData = pattern(12_345, 2);
     await writeFile(path.join(dir, 'input.bin'), childData);
     const written = runVpc(['write', 'child.vhd', '--offset', '100001', '--input', 'input.bin', '--json'], { cwd: dir });

@@ -42,6 +42,10 @@ export const DETAILS = {
     (p) => `${JSON.stringify(p.character)} at position ${p.index} of ${JSON.stringify(p.path)}`,
     (p) => `${JSON.stringify(p.character)} en la posición ${p.index} de ${JSON.stringify(p.path)}`,
   ),
+  namesAFolder: template<{ path: string }>(
+    (p) => `${p.path} ends in a separator, so it names a folder, not an image file`,
+    (p) => `${p.path} termina en un separador, así que nombra una carpeta, no un archivo de imagen`,
+  ),
   pathTooLong: template<{ path: string; length: number }>(
     (p) => `${p.path} has ${p.length} UTF-16 code units (at most 259)`,
     (p) => `${p.path} tiene ${p.length} unidades UTF-16 (259 como máximo)`,

@@ -25,15 +25,11 @@ function facadeOptions(ctx: CommandContext, options: CommonCreateOptions): { req
 }
 
 /** `vpc create-diff <image> <parent>`: a differencing disk through the VirtualPC facade. Returns the exit code. */
-export async function createDifferencing(
-  ctx: CommandContext,
-  imagePath: string | undefined,
-  parentPath: string | undefined,
-  options: CommonCreateOptions,
-): Promise<number> {
+export async function createDifferencing(ctx: CommandContext, imagePath: string, parentPath: string, options: CommonCreateOptions): Promise<number> {
   const vpc = await ctx.virtualPc(facadeOptions(ctx, options));
-  // Missing paths go through as they are, so the facade reports E_POINTER like a null pointer would.
-  const task = await vpc.createDifferencingVirtualHardDisk(imagePath as string, parentPath as string);
+  // Both paths are resolved against the working directory here; the facade's rule (a relative path is relative to
+  // the other path's folder) then only normalises them.
+  const task = await vpc.createDifferencingVirtualHardDisk(ctx.userPath(imagePath), ctx.userPath(parentPath));
   const disk = await finishTask(ctx, task);
   printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;
