@@ -131,11 +131,28 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
   });
 
   it.each([
-    ['unknown command', ['bogus'], "orden desconocida 'bogus'", "unknown command 'bogus'"],
-    ['missing argument', ['info'], "falta el argumento obligatorio 'path'", "missing required argument 'path'"],
-    ['unknown option', ['info', '--bogus', '/x.vhd'], "opción desconocida '--bogus'", "unknown option '--bogus'"],
-    ['missing required option', ['create', '/x.vhd'], "falta la opción obligatoria '--size <size>'", "required option '--size <size>' not specified"],
-    ['too many arguments', ['info', 'a', 'b'], "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2", "too many arguments for 'info'. Expected 1 argument but got 2."],
+    // Each says what is valid (the commands, the usage line) and where the help is.
+    [
+      'unknown command', ['bogus'],
+      "orden desconocida 'bogus'; órdenes: create-diff, create, info, cat, write, merge, set-parent, convert, check; más información: 'vpc --help'",
+      "unknown command 'bogus'; commands: create-diff, create, info, cat, write, merge, set-parent, convert, check; see 'vpc --help'",
+    ],
+    [
+      'missing argument', ['info'],
+      "falta el argumento obligatorio 'path'; uso: vpc info [options] <path>; más información: 'vpc info --help'",
+      "missing required argument 'path'; usage: vpc info [options] <path>; see 'vpc info --help'",
+    ],
+    ['unknown option', ['info', '--bogus', '/x.vhd'], "opción desconocida '--bogus'; más información: 'vpc info --help'", "unknown option '--bogus'; see 'vpc info --help'"],
+    [
+      'missing required option', ['create', '/x.vhd'],
+      "falta la opción obligatoria '--size <size>'; uso: vpc create [options] <path>; más información: 'vpc create --help'",
+      "required option '--size <size>' not specified; usage: vpc create [options] <path>; see 'vpc create --help'",
+    ],
+    [
+      'too many arguments', ['info', 'a', 'b'],
+      "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2; uso: vpc info [options] <path>; más información: 'vpc info --help'",
+      "too many arguments for 'info'. Expected 1 argument but got 2; usage: vpc info [options] <path>; see 'vpc info --help'",
+    ],
   ])('usage error, %s: E_INVALIDARG with a Spanish detail', (_name, args, spanish, english) => {
     const es = runVpc(['--lang', 'es', ...args]);
     expect(es.status).toBe(1);
@@ -149,9 +166,9 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
     const french = runVpc(['--lang', 'fr', 'info', '/x.vhd'], { env: { LANG: 'C' } });
     expect(french.status).toBe(1);
     expect(failureLine(french)?.name).toBe('E_INVALIDARG');
-    expect(detailOf(french, 'en')).toBe("option '--lang <language>' argument 'fr' is invalid. Allowed choices are en, es.");
+    expect(detailOf(french, 'en')).toBe("option '--lang <language>' argument 'fr' is invalid. Allowed choices are en, es; see 'vpc info --help'");
     const frenchUnderSpanishLocale = runVpc(['--json', '--lang=fr', 'info', '/x.vhd'], { env: { LANG: 'es_ES.UTF-8' } });
-    expect(detailOf(frenchUnderSpanishLocale, 'es')).toBe("el valor 'fr' de la opción '--lang <language>' no es válido; se admite: en, es");
+    expect(detailOf(frenchUnderSpanishLocale, 'es')).toBe("el valor 'fr' de la opción '--lang <language>' no es válido; se admite: en, es; más información: 'vpc info --help'");
     expect(JSON.parse(frenchUnderSpanishLocale.stdout)).toMatchObject({ hresult: 0x80070057, name: 'E_INVALIDARG' });
   });
 

@@ -100,6 +100,18 @@ describe('CLI arguments', () => {
     ['-5', undefined],
     ['12X', undefined],
     ['1e3', undefined],
+    ['0x10', undefined],
+    // Byte counts are whole bytes: a decimal that names a fraction of a byte is refused, never rounded.
+    ['1.5', undefined],
+    ['0.4', undefined],
+    ['7.9', undefined],
+    ['0.1K', undefined],
+    ['0.5K', 512],
+    ['2.25M', 2.25 * MIB],
+    ['1.0', 1],
+    [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
+    ['8T', 8 * 1024 ** 4],
+    ['9007199254740992', undefined],
   ])('size %j → %j', (text, bytes) => {
     expect(parseSizeArgument(text)).toBe(bytes);
   });

@@ -103,13 +103,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       if (usageText === undefined) return error.exitCode; // help and version: 0; help after a bare `vpc`: 1
-      const [{ reportFailure }, { usageErrorDetail }, { VpcError }] = await Promise.all([
+      const [{ reportFailure }, { usageErrorDetail }, { usageContext }, { VpcError }] = await Promise.all([
         import('./error-output.js'),
         import('../errors/details.js'),
+        import('./usage-help.js'),
         import('@vhdkit/vpc-errors'),
       ]);
       const lang = lateLanguage();
-      const usage = new VpcError('E_INVALIDARG', { lang, detail: usageErrorDetail(error.code, usageText, lang) });
+      const detail = `${usageErrorDetail(error.code, usageText, lang).replace(/\.$/, '')}${usageContext(program, argv, error.code, lang)}`;
+      const usage = new VpcError('E_INVALIDARG', { lang, detail });
       return reportFailure(io, usage, lang, program.opts<GlobalOptions>().json === true);
     }
     const { reportFailure } = await import('./error-output.js');

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openDisk } from '@vhdkit/vhd-diff';
-import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 import { parseSizeArgument } from '../size-argument.js';
+import { badByteCount } from '../usage-help.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
 /** Input gathered per disk.write: 8 blocks of the default 2 MiB (one fdatasync each time instead of one per chunk). */
@@ -18,7 +18,7 @@ export interface WriteOptions {
 /** `vpc write <image> --offset N [--input file|-]`: writes the input's bytes into the virtual disk. Returns the exit code. */
 export async function writeImage(ctx: CommandContext, image: string, options: WriteOptions): Promise<number> {
   const offset = parseSizeArgument(options.offset);
-  if (offset === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--offset ${options.offset}`);
+  if (offset === undefined) throw badByteCount('write', '--offset', options.offset, ctx.lang);
   const input: Readable = options.input === '-' ? ctx.io.stdin() : createReadStream(ctx.userPath(options.input));
   const disk = await openDisk(ctx.userPath(image), { writable: true });
   // Input arrives in pipe-sized chunks (64 KiB); each disk.write is crash-ordered with its own fdatasync, so the

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { ContextFactory, SetExit } from '../command-context.js';
 import type { CommonCreateOptions, CreateOptions } from '../actions/create.js';
 
@@ -32,8 +33,8 @@ export function registerCreate(program: Command, context: ContextFactory, setExi
     .command('create')
     .description('create a fixed or dynamic disk (a relative path is relative to the current folder)')
     .argument('<path>', 'the new image')
-    .requiredOption('--size <size>', 'virtual size in bytes, or with a K, M, G or T suffix (binary multiples)')
-    .option('--type <type>', 'dynamic or fixed', 'dynamic')
+    .requiredOption('--size <size>', 'virtual size: whole bytes, or with a K, M, G or T suffix (binary multiples: 64M, 1.5G)')
+    .addOption(new Option('--type <type>', 'disk type').choices(['dynamic', 'fixed']).default('dynamic'))
     .option('--block-size <size>', 'dynamic disks: block size (default 2M)')
     .option('--require-hardware-virtualization', 'refuse when the CPU lacks vmx/svm')
     .option('--min-free <size>', 'free space the volume must have before starting (default 8M)')

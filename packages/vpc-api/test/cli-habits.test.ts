@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testFolder } from '@vhdkit/test-support';
+import { readImageMetadata } from '@vhdkit/vhd-diff';
+import { uniqueIdToString } from '@vhdkit/vhd-format';
+import { MIB, exists, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, tree } from './helpers.js';
+
+// The `vpc` command line as shell users expect it: paths, usage errors, byte counts, quiet output, locale, the
+// error line everywhere, JSON shapes. Each runs the built bin in a child process.
+
+const folder = testFolder('vpc-habits-').nextFolder;
+
+describe('paths are relative to the current folder', { timeout: 30_000 }, () => {
+  it('create-diff child.vhd base.vhd in the parent\'s folder makes ./child.vhd on ./base.vhd', async () => {
+    const dir = await folder();
+    const parent = await makeDynamic(path.join(dir, 'base.vhd'), 8 * MIB);
+    const before = await snapshot(parent);
+    const run = runVpc(['create-diff', '--json', 'child.vhd', 'base.vhd'], { cwd: dir });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ path: path.join(dir, 'child.vhd'), type: 'differencing' });
+    const child = await readImageMetadata(path.join(dir, 'child.vhd'));
+    expect(uniqueIdToString(child.header!.parentUniqueId)).toBe(uniqueIdToString((await readImageMetadata(parent)).footer.uniqueId));
+    await expectUnchanged(before);
+  });
+
+  it('a relative path is never resolved against the other path by the CLI (sub/child.vhd with sub/../base.vhd)', async () => {
+    const dir = await folder();
+    await makeDynamic(path.join(dir, 'base.vhd'), 8 * MIB);
+    // The API would read "base.vhd" as <folder of sub/c.vhd>/base.vhd, which does not exist; the CLI reads ./base.vhd.
+    const run = runVpc(['create-diff', '--quiet', 'sub/c.vhd', 'base.vhd'], { cwd: dir });
+    expect(run.status, run.stderr).toBe(0);
+    expect(await exists(path.join(dir, 'sub/c.vhd'))).toBe(true);
+  });
+
+  it('a path that ends in a separator names a folder: refused with ERROR_INVALID_NAME, nothing created', async () => {
+    const dir = await folder();
+    await makeDynamic(path.join(dir, 'p.vhd'), 8 * MIB);
+    const treeBefore = await tree(dir);
+    for (const args of [
+      ['create-diff', `${path.join(dir, 'newdir')}/`, path.join(dir, 'p.vhd')],
+      ['create-diff', 'newdir/', 'p.vhd'],
+      ['create-diff', 'c.vhd', 'p.vhd/'],
+      ['create', 'newdir/', '--size', '8M'],
+    ]) {
+      const run = runVpc(args, { cwd: dir });
+      expect(run.status, args.join(' ')).toBe(1);
+      expect(failureLine(run), args.join(' ')).toMatchObject({ hresult: '0x8007007B', name: 'ERROR_INVALID_NAME' });
+      expect(failureLine(run)!.message).toContain('ends in a separator');
+    }
+    expect(await tree(dir)).toEqual(treeBefore);
+  });
+
+  it('an empty path stays empty (ERROR_BAD_PATHNAME), it does not name the current folder', async () => {
+    const dir = await folder();
+    await makeDynamic(path.join(dir, 'p.vhd'), 8 * MIB);
+    const run = runVpc(['create-diff', '', 'p.vhd'], { cwd: dir });
+    expect(failureLine(run)?.name).toBe('ERROR_BAD_PATHNAME');
+  });
+
+  it('--help of create-diff documents the difference from the API', () => {
+    const help = runVpc(['create-diff', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: vpc create-diff [options] <imagePath> <parentPath>');
+    expect(help.stdout).toMatch(/Relative paths are relative to the current folder/);
+    expect(help.stdout).toMatch(/relative path is resolved against the folder of the other path/);
+  });
+});
+
+describe('usage errors say what is valid and point to --help', { timeout: 30_000 }, () => {
+  it.each([
+    ['missing argument', ['create-diff', '/a.vhd'], ["missing required argument 'parentPath'", 'usage: vpc create-diff [options] <imagePath> <parentPath>', "see 'vpc create-diff --help'"]],
+    ['--size 10X', ['create', '/x.vhd', '--size', '10X'], ['--size 10X is not a whole number of bytes', 'K, M, G or T suffix', "see 'vpc create --help'"]],
+    ['unknown command', ['frobnicate'], ["unknown command 'frobnicate'", 'commands: create-diff, create, info', "see 'vpc --help'"]],
+    ['--type of another kind', ['create', '/x.vhd', '--size', '8M', '--type', 'sparse'], ['Allowed choices are dynamic, fixed', "see 'vpc create --help'"]],
+    ['--min-free with a fraction of a byte', ['create-diff', '--min-free', '0.5', '/a.vhd', '/b.vhd'], ['--min-free 0.5 is not a whole number of bytes', "see 'vpc create-diff --help'"]],
+  ])('%s', (_name, args, parts) => {
+    const run = runVpc(args);
+    expect(run.status).toBe(1);
+    expect(failureLine(run)).toMatchObject({ hresult: '0x80070057', name: 'E_INVALIDARG' });
+    for (const part of parts) expect(failureLine(run)!.message).toContain(part);
+  });
+
+  it('help shows required arguments as required', () => {
+    for (const command of ['create-diff', 'create', 'info', 'cat', 'write', 'merge', 'set-parent', 'convert', 'check']) {
+      const usage = runVpc([command, '--help']).stdout.split('\n')[0]!;
+      expect(usage, command).not.toMatch(/\[(imagePath|parentPath|path|image|child|parent|source|destination)\]/);
+      expect(usage, command).toMatch(/<\w+>$/);
+    }
+  });
+});
+
+describe('byte offsets are whole bytes', { timeout: 30_000 }, () => {
+  it.each(['1.5', '0.4', '7.9', '1e3', '0x10', '-1', '1.5.5'])('--offset %s is refused with E_INVALIDARG and the image is untouched', async (offset) => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 8 * MIB);
+    const before = await snapshot(image);
+    const run = runVpc(['write', image, '--offset', offset], { input: Buffer.from('hello') });
+    expect(run.status).toBe(1);
+    expect(failureLine(run)).toMatchObject({ name: 'E_INVALIDARG' });
+    expect(failureLine(run)!.message).toContain(`--offset ${offset} is not a whole number of bytes`);
+    await expectUnchanged(before);
+  });
+
+  it('suffixes work as for --size: --offset 1.5K writes at 1536; --size 1e3 and 0x10 are refused as --offset\'s are', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 8 * MIB);
+    const run = runVpc(['write', image, '--offset', '1.5K', '--json'], { input: Buffer.from('hello') });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ offset: 1536, bytesWritten: 5 });
+    const bytes = runVpc(['cat', image]).stdoutBytes;
+    expect(bytes.subarray(1536, 1541).toString()).toBe('hello');
+    expect(bytes.subarray(1530, 1536).every((byte) => byte === 0)).toBe(true);
+    for (const size of ['1e3', '0x10', '3.0000001M']) {
+      const refused = runVpc(['create', path.join(dir, `s-${size}.vhd`), '--size', size]);
+      expect(failureLine(refused)?.name, size).toBe('E_INVALIDARG');
+      expect(await exists(path.join(dir, `s-${size}.vhd`))).toBe(false);
+    }
+    expect(await readFile(image)).toBeDefined();
+  });
+});
