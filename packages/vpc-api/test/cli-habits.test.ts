@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
 import { readImageMetadata } from '@vhdkit/vhd-diff';
 import { uniqueIdToString } from '@vhdkit/vhd-format';
-import { MIB, exists, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, tree } from './helpers.js';
+import { messageFor } from '@vhdkit/vpc-errors';
+import { CLI_BIN, MIB, exists, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, tree } from './helpers.js';
 
 // The `vpc` command line as shell users expect it: paths, usage errors, byte counts, quiet output, locale, the
 // error line everywhere, JSON shapes. Each runs the built bin in a child process.
@@ -117,5 +119,71 @@ describe('byte offsets are whole bytes', { timeout: 30_000 }, () => {
       expect(await exists(path.join(dir, `s-${size}.vhd`))).toBe(false);
     }
     expect(await readFile(image)).toBeDefined();
+  });
+});
+
+/** Runs `command` under script(1), so the CLI's stderr is a terminal; undefined when script(1) is missing. */
+function onTerminal(command: string, env: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
+  const run = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8', ...env } });
+  return { status: run.status, output: run.stdout };
+}
+
+describe('-q, TERM=dumb and the locale', { timeout: 60_000 }, () => {
+  it('-q silences every result (text and --json) but not errors, for every command that prints one', async () => {
+    const dir = await folder();
+    const parent = path.join(dir, 'base.vhd');
+    const runs = [
+      runVpc(['-q', 'create', parent, '--size', '8M']),
+      runVpc(['--quiet', '--json', 'create-diff', 'child.vhd', 'base.vhd'], { cwd: dir }),
+      runVpc(['-q', 'info', parent]),
+      runVpc(['-q', '--json', 'info', parent]),
+      runVpc(['-q', 'write', 'child.vhd', '--offset', '4K'], { cwd: dir, input: Buffer.from('data') }),
+      runVpc(['-q', 'check', parent]),
+      runVpc(['-q', 'convert', 'child.vhd', 'flat.vhd', '--type', 'dynamic'], { cwd: dir }),
+      runVpc(['-q', 'set-parent', 'child.vhd', 'base.vhd'], { cwd: dir }),
+      runVpc(['-q', 'merge', 'child.vhd'], { cwd: dir }),
+    ];
+    for (const run of runs) {
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe('');
+    }
+    // The write reached the parent through the merge: the commands ran, only their output was silenced.
+    expect(runVpc(['cat', parent]).stdoutBytes.subarray(4096, 4100).toString()).toBe('data');
+    const failure = runVpc(['-q', 'info', path.join(dir, 'missing.vhd')]);
+    expect(failure.status).toBe(1);
+    expect(failureLine(failure)?.name).toBe('ERROR_FILE_NOT_FOUND');
+  });
+
+  it('TERM=dumb gets no escape codes (no progress bar) on a terminal; another TERM gets the bar', async (context) => {
+    if (spawnSync('script', ['--version']).error !== undefined) context.skip('util-linux script(1) is needed to give the CLI a terminal');
+    const dir = await folder();
+    const create = (name: string) => `${process.execPath} ${CLI_BIN} create ${path.join(dir, name)} --size 2000G`;
+    const dumb = onTerminal(create('dumb.vhd'), { TERM: 'dumb' });
+    expect(dumb.status).toBe(0);
+    expect(dumb.output).toMatch(/^Created dynamic disk /);
+    expect(dumb.output).not.toContain('\u001b');
+    const xterm = onTerminal(create('xterm.vhd'), { TERM: 'xterm' });
+    expect(xterm.status).toBe(0);
+    expect(xterm.output).toContain('\u001b');
+    expect(xterm.output).toMatch(/\d+% \| \d+\/\d+ bytes/);
+  });
+
+  it.each([
+    ['LC_ALL wins over LANG', { LC_ALL: 'es_ES.UTF-8', LANG: 'en_US.UTF-8' }, 'es'],
+    ['LC_ALL=C wins over a Spanish LANG', { LC_ALL: 'C', LANG: 'es_ES.UTF-8' }, 'en'],
+    ['LC_MESSAGES wins over LANG', { LC_MESSAGES: 'es_MX.UTF-8', LANG: 'C.UTF-8' }, 'es'],
+    ['LC_ALL wins over LC_MESSAGES', { LC_ALL: 'en_US.UTF-8', LC_MESSAGES: 'es_ES.UTF-8' }, 'en'],
+    ['an empty LC_ALL is not set', { LC_ALL: '', LANG: 'es_ES.UTF-8' }, 'es'],
+    ['LANG alone', { LANG: 'es_AR.UTF-8' }, 'es'],
+  ])('%s', (_name, env, lang) => {
+    const run = runVpc(['info', '/definitely/not/here.vhd'], { env });
+    expect(failureLine(run)?.name).toBe('ERROR_FILE_NOT_FOUND');
+    expect(failureLine(run)!.message.startsWith(messageFor('ERROR_FILE_NOT_FOUND', lang as 'en' | 'es'))).toBe(true);
+  });
+
+  it('--lang wins over LC_ALL', () => {
+    const run = runVpc(['--lang', 'en', 'info', '/definitely/not/here.vhd'], { env: { LC_ALL: 'es_ES.UTF-8' } });
+    expect(failureLine(run)!.message.startsWith(messageFor('ERROR_FILE_NOT_FOUND', 'en'))).toBe(true);
   });
 });

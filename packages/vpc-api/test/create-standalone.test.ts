@@ -121,7 +121,7 @@ describe('vpc create through the CLI', { timeout: 30_000 }, () => {
     const { folder, before } = await prepare(row);
     const expected = row.cliCode ?? row.code;
     const file = row.relative === true ? row.file : path.join(folder, row.file);
-    const args = ['create', file, '--size', row.cliSize!, '--type', row.type, '--quiet'];
+    const args = ['create', file, '--size', row.cliSize!, '--type', row.type];
     if (row.blockSize !== undefined) args.push('--block-size', String(row.blockSize));
     const run = runVpc(args, { cwd: folder, ...(row.volume === undefined ? {} : { volume: row.volume }) });
     if (expected === 'S_OK') {

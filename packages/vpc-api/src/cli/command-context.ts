@@ -40,7 +40,8 @@ export function userPathResolver(cwd: string): (text: string) => string {
   };
 }
 
-/** Prints a JSON result or a line of text. */
+/** Prints a JSON result or a line of text; nothing with --quiet (which silences all but errors). */
 export function printResult(context: CommandContext, json: unknown, text: string): void {
+  if (context.quiet) return;
   writeLine(context.io.stdout, context.json ? JSON.stringify(json, null, 2) : text);
 }

@@ -63,8 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('Windows Virtual PC disk images for Node: create differencing, fixed and dynamic VHDs; inspect, read, write, merge, re-parent, convert and check them.')
     .version(packageVersion(), '-V, --version')
     .option('--json', 'print the result (or the error) as JSON on stdout')
-    .option('-q, --quiet', 'no progress bar')
-    .addOption(new Option('--lang <language>', 'language of messages (default: from LANG)').choices(CLI_LANGUAGES))
+    .option('-q, --quiet', 'no output but errors (no result, no progress bar); cat still writes the disk')
+    .addOption(new Option('--lang <language>', 'language of messages (default: from LC_ALL, LC_MESSAGES or LANG)').choices(CLI_LANGUAGES))
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
