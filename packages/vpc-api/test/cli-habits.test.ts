@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -185,5 +186,77 @@ describe('-q, TERM=dumb and the locale', { timeout: 60_000 }, () => {
   it('--lang wins over LC_ALL', () => {
     const run = runVpc(['--lang', 'en', 'info', '/definitely/not/here.vhd'], { env: { LC_ALL: 'es_ES.UTF-8' } });
     expect(failureLine(run)!.message.startsWith(messageFor('ERROR_FILE_NOT_FOUND', 'en'))).toBe(true);
+  });
+});
+
+/** Runs the bin with stdout on /dev/full (every write fails with ENOSPC); stderr is captured. */
+function withFullStdout(args: readonly string[], cwd = '/'): { status: number | null; stderr: string } {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const run = spawnSync(process.execPath, [CLI_BIN, ...args], {
+      cwd, stdio: ['ignore', full, 'pipe'], encoding: 'utf8', env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' },
+    });
+    return { status: run.status, stderr: run.stderr };
+  } finally {
+    closeSync(full);
+  }
+}
+
+const NO_STACK = /node:events|^\s+at /m;
+
+describe('the error line holds everywhere', { timeout: 60_000 }, () => {
+  it('write --input /nonexistent: 0x80070002 ERROR_FILE_NOT_FOUND naming the input, no stack trace, image untouched', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'c.vhd'), 8 * MIB);
+    const before = await snapshot(image);
+    const run = runVpc(['write', 'c.vhd', '--offset', '0', '--input', '/nonexistent'], { cwd: dir });
+    expect(run.status).toBe(1);
+    expect(failureLine(run)).toMatchObject({ hresult: '0x80070002', name: 'ERROR_FILE_NOT_FOUND' });
+    expect(failureLine(run)!.message).toMatch(/: \/nonexistent$/);
+    expect(run.stderr).not.toMatch(NO_STACK);
+    await expectUnchanged(before);
+    // A folder as input fails while reading, also as an error line naming it.
+    const folderInput = runVpc(['write', 'c.vhd', '--offset', '0', '--input', dir], { cwd: dir });
+    expect(failureLine(folderInput)).toMatchObject({ name: 'ERROR_ACCESS_DENIED' });
+    expect(failureLine(folderInput)!.message).toContain(dir);
+    expect(folderInput.stderr).not.toMatch(NO_STACK);
+  });
+
+  it('output to a full device: 0x80070070 ERROR_DISK_FULL for results, JSON, help and version; the error still reaches stderr', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'c.vhd'), 8 * MIB);
+    for (const args of [
+      ['info', image, '--json'],
+      ['info', image],
+      ['check', image],
+      ['check', '--json', image],
+      ['--help'],
+      ['create', '--help'],
+      ['--version'],
+      ['create', path.join(dir, 'new.vhd'), '--size', '8M'],
+      ['cat', image],
+    ]) {
+      const run = withFullStdout(args);
+      expect(run.status, args.join(' ')).toBe(1);
+      expect(run.stderr.split('\n')[0], args.join(' ')).toMatch(/^0x80070070 ERROR_DISK_FULL: /);
+      expect(run.stderr, args.join(' ')).not.toMatch(NO_STACK);
+    }
+    // A failure whose --json report cannot be written still has its line on stderr.
+    const missing = withFullStdout(['info', path.join(dir, 'missing.vhd'), '--json']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.split('\n')[0]).toMatch(/^0x80070002 ERROR_FILE_NOT_FOUND: /);
+    expect(missing.stderr).not.toMatch(NO_STACK);
+  });
+
+  it('a reader that goes away (EPIPE) is not a failure: exit 0, nothing on stderr', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'c.vhd'), 8 * MIB);
+    const child = spawn(process.execPath, [CLI_BIN, 'info', image], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
   });
 });

@@ -40,8 +40,18 @@ export function userPathResolver(cwd: string): (text: string) => string {
   };
 }
 
-/** Prints a JSON result or a line of text; nothing with --quiet (which silences all but errors). */
-export function printResult(context: CommandContext, json: unknown, text: string): void {
+/**
+ * Prints a JSON result or a line of text; nothing with --quiet (which silences all but errors). A failed write
+ * rejects with its HRESULT (`vpc info >/dev/full`: ERROR_DISK_FULL); a reader that went away (EPIPE, `| head -0`)
+ * is not a failure of the command, as for `vpc cat`.
+ */
+export async function printResult(context: CommandContext, json: unknown, text: string): Promise<void> {
   if (context.quiet) return;
-  writeLine(context.io.stdout, context.json ? JSON.stringify(json, null, 2) : text);
+  try {
+    await writeLine(context.io.stdout, context.json ? JSON.stringify(json, null, 2) : text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return;
+    const { outputFailure } = await import('./output-failure.js');
+    throw outputFailure(error, context.lang);
+  }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Language } from '@vhdkit/vpc-errors';
 import type { CliIo } from './cli-io.js';
+import { absorbWriteErrors } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { userPathResolver } from './command-context.js';
 import { registerCat, registerCheck, registerConvert, registerMerge, registerSetParent, registerWrite } from './commands/chain.js';
@@ -36,6 +37,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const lateLanguage = (): Language => cliLanguage(program.opts<GlobalOptions>().lang ?? languageFlagIn(argv), io.env);
   const program = new Command('vpc');
   let usageText: string | undefined;
+  // Help and version text: each write settles with its failure, checked once commander is done (`vpc --help >/dev/full`).
+  const helpWrites: Promise<unknown>[] = [];
+  const writeHelp = (text: string) => {
+    helpWrites.push(new Promise((resolve) => io.stdout.write(text, resolve)));
+  };
 
   const context = (): CommandContext => {
     const options = program.opts<GlobalOptions>();
@@ -68,7 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
-      writeOut: (text: string) => io.stdout.write(text),
+      writeOut: writeHelp,
       writeErr: (text: string) => io.stderr.write(text),
       // Usage errors are reported (localized, in the common first-line format) when commander throws them.
       outputError: (text: string) => {
@@ -97,12 +103,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  absorbWriteErrors([io.stdout, io.stderr]);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (usageText === undefined) return error.exitCode; // help and version: 0; help after a bare `vpc`: 1
+      if (usageText === undefined) return (await helpWriteFailure(helpWrites, io, lateLanguage())) ?? error.exitCode; // help and version: 0; help after a bare `vpc`: 1
       const [{ reportFailure }, { usageErrorDetail }, { usageContext }, { VpcError }] = await Promise.all([
         import('./error-output.js'),
         import('../errors/details.js'),
@@ -122,4 +129,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       process.off('SIGTERM', onSignal);
     }
   }
+}
+
+/** The exit code of a failed help or version write, reported in the error-line format; undefined when all went out. */
+async function helpWriteFailure(writes: readonly Promise<unknown>[], io: CliIo, lang: Language): Promise<number | undefined> {
+  const failure = (await Promise.all(writes)).find((error) => error !== null && error !== undefined);
+  if (failure === undefined || (failure as NodeJS.ErrnoException).code === 'EPIPE') return undefined;
+  const [{ reportFailure }, { outputFailure }] = await Promise.all([import('./error-output.js'), import('./output-failure.js')]);
+  return reportFailure(io, outputFailure(failure, lang), lang, false);
 }

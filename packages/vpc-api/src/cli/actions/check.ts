@@ -12,11 +12,11 @@ export async function checkImage(ctx: CommandContext, image: string, options: { 
   if (options.repair === true) {
     const outcome = await repair(path);
     const lines = repairReportLines(outcome, path, ctx.lang);
-    printResult(ctx, outcome, lines.join('\n'));
+    await printResult(ctx, outcome, lines.join('\n'));
     return outcome.after.ok ? 0 : CHECK_PROBLEMS_EXIT_CODE;
   }
   const report = await check(path);
   const lines = checkReportLines(report, path, ctx.lang);
-  printResult(ctx, report, lines.join('\n'));
+  await printResult(ctx, report, lines.join('\n'));
   return report.ok ? 0 : CHECK_PROBLEMS_EXIT_CODE;
 }

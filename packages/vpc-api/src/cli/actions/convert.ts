@@ -14,7 +14,7 @@ export async function convertImage(ctx: CommandContext, source: string, destinat
       blockingReads: true, // a single-purpose process: as vpc cat
     });
     bar.stop();
-    printResult(ctx, createdDiskJson(disk), describeCreated(disk));
+    await printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   } catch (error) {
     bar.stop();
     throw await stoppedReason(ctx, error);

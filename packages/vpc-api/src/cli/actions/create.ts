@@ -37,7 +37,7 @@ export async function createDifferencing(ctx: CommandContext, imagePath: string,
   // the other path's folder) then only normalises them.
   const task = await vpc.createDifferencingVirtualHardDisk(ctx.userPath(imagePath), ctx.userPath(parentPath));
   const disk = await finishTask(ctx, task);
-  printResult(ctx, createdDiskJson(disk), describeCreated(disk));
+  await printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;
 }
 
@@ -55,6 +55,6 @@ export async function createStandalone(ctx: CommandContext, path: string, option
       ? await vpc.createFixedVirtualHardDisk(imagePath, sizeBytes)
       : await vpc.createDynamicVirtualHardDisk(imagePath, sizeBytes, blockSize === undefined ? {} : { blockSize });
   const disk = await finishTask(ctx, task);
-  printResult(ctx, createdDiskJson(disk), describeCreated(disk));
+  await printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;
 }

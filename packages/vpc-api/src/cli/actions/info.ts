@@ -6,9 +6,9 @@ import { readImageInfoWithMetadata, renderInfoText, resolvedChain } from '../inf
 export async function showInfo(ctx: CommandContext, path: string): Promise<number> {
   const { metadata, report } = await readImageInfoWithMetadata(ctx.userPath(path));
   if (ctx.json) {
-    printResult(ctx, report, '');
+    await printResult(ctx, report, '');
   } else {
-    printResult(ctx, report, renderInfoText(metadata, report, await resolvedChain(report)));
+    await printResult(ctx, report, renderInfoText(metadata, report, await resolvedChain(report)));
   }
   return 0;
 }

@@ -10,7 +10,7 @@ export async function mergeChild(ctx: CommandContext, child: string): Promise<nu
   try {
     const result = await merge(ctx.userPath(child), { signal: ctx.stopSignal, onProgress: (p) => bar.update(p.bytesWritten, p.totalBytes) });
     bar.stop();
-    printResult(ctx, result, `Merged ${result.childPath} into ${result.parentPath}: ${result.sectorsCopied} sectors (${result.bytesCopied} bytes)`);
+    await printResult(ctx, result, `Merged ${result.childPath} into ${result.parentPath}: ${result.sectorsCopied} sectors (${result.bytesCopied} bytes)`);
   } catch (error) {
     bar.stop();
     throw await stoppedReason(ctx, error);

@@ -7,6 +7,6 @@ export async function setChildParent(ctx: CommandContext, child: string, parent:
   const childPath = ctx.userPath(child);
   const parentPath = ctx.userPath(parent);
   await setParent(childPath, parentPath, { force: options.force === true });
-  printResult(ctx, { childPath, parentPath }, `${childPath} now points at ${parentPath}`);
+  await printResult(ctx, { childPath, parentPath }, `${childPath} now points at ${parentPath}`);
   return 0;
 }

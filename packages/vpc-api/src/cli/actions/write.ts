@@ -1,9 +1,10 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { openDisk } from '@vhdkit/vhd-diff';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 import { parseSizeArgument } from '../size-argument.js';
+import { toVpcError } from '../../errors/hresult-map.js';
 import { badByteCount } from '../usage-help.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
@@ -19,8 +20,41 @@ export interface WriteOptions {
 export async function writeImage(ctx: CommandContext, image: string, options: WriteOptions): Promise<number> {
   const offset = parseSizeArgument(options.offset);
   if (offset === undefined) throw badByteCount('write', '--offset', options.offset, ctx.lang);
-  const input: Readable = options.input === '-' ? ctx.io.stdin() : createReadStream(ctx.userPath(options.input));
+  if (options.input === '-') return writeInput(ctx, image, offset, () => ctx.io.stdin());
+  const inputPath = ctx.userPath(options.input);
+  const inputFile = await openInput(ctx, inputPath);
+  try {
+    return await writeInput(ctx, image, offset, () => fileChunks(ctx, inputFile, inputPath));
+  } finally {
+    await inputFile.close();
+  }
+}
+
+/**
+ * The input file, opened before the image so a missing one is reported as itself (ERROR_FILE_NOT_FOUND with its
+ * path) rather than surfacing later as an unhandled stream error.
+ */
+async function openInput(ctx: CommandContext, path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw toVpcError(error, { lang: ctx.lang, detail: path });
+  }
+}
+
+/** The input file's bytes; a read failure (a folder: EISDIR) is reported with the input's path. */
+async function* fileChunks(ctx: CommandContext, file: FileHandle, path: string): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of file.createReadStream({ autoClose: false })) yield chunk as Uint8Array;
+  } catch (error) {
+    throw toVpcError(error, { lang: ctx.lang, detail: path });
+  }
+}
+
+/** Streams the input into the image (the input is started only once the image is open for writing). */
+async function writeInput(ctx: CommandContext, image: string, offset: number, openStream: () => AsyncIterable<unknown>): Promise<number> {
   const disk = await openDisk(ctx.userPath(image), { writable: true });
+  const input = openStream();
   // Input arrives in pipe-sized chunks (64 KiB); each disk.write is crash-ordered with its own fdatasync, so the
   // chunks are gathered into larger writes. Nothing is acknowledged before the end, so nothing is lost by it.
   const pending = Buffer.allocUnsafe(WRITE_GATHER_BYTES);
@@ -53,6 +87,6 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
   } finally {
     await disk.close();
   }
-  printResult(ctx, { path: disk.path, offset, bytesWritten: written }, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
+  await printResult(ctx, { path: disk.path, offset, bytesWritten: written }, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
   return 0;
 }
