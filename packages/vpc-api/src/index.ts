@@ -30,7 +30,7 @@ export { detectHardwareVirtualization, hardwareVirtualizationFromCpuInfo } from 
 export type { HardwareVirtualizationState } from './hardware/virtualization.js';
 
 export { buildInfoReport, readImageInfo, readImageInfoWithMetadata, renderInfoText, resolvedChain } from './cli/info-report.js';
-export type { InfoReport, LocatorReport } from './cli/info-report.js';
+export type { ChainLink, FooterReport, HeaderReport, InfoReport, LocatorReport } from './cli/info-report.js';
 export { runCli } from './cli/run.js';
 export type { CliIo } from './cli/cli-io.js';
 

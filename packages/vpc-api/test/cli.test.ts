@@ -215,13 +215,14 @@ describe('vpc info', { timeout: 30_000 }, () => {
     const keys = Object.keys(info);
     keys.sort();
     expect(keys).toEqual([
-      'allocatedBlocks', 'blockSize', 'creatorApplication', 'creatorHostOs', 'creatorVersion', 'geometry', 'maxTableEntries',
-      'originalSize', 'parent', 'path', 'timestamp', 'type', 'uniqueId', 'virtualSize',
+      'allocatedBlocks', 'blockSize', 'chain', 'creatorApplication', 'creatorHostOs', 'creatorVersion', 'fileSize', 'footer', 'geometry',
+      'header', 'maxTableEntries', 'originalSize', 'parent', 'path', 'timestamp', 'type', 'uniqueId', 'virtualSize',
     ]);
     const child = await readImageMetadata(path.join(dir, 'child.vhd'));
     const base = await readImageMetadata(parent);
     expect(info).toEqual({
       path: path.join(dir, 'child.vhd'),
+      fileSize: (await stat(path.join(dir, 'child.vhd'))).size,
       type: 'differencing',
       virtualSize: 16 * MIB,
       originalSize: 16 * MIB,
@@ -234,6 +235,14 @@ describe('vpc info', { timeout: 30_000 }, () => {
       blockSize: 2 * MIB,
       maxTableEntries: 8,
       allocatedBlocks: 0,
+      footer: {
+        cookie: 'conectix', features: 2, formatVersion: 0x10000, dataOffset: 512,
+        checksum: child.footer.checksum, checksumValid: true, savedState: 0,
+      },
+      header: {
+        cookie: 'cxsparse', dataOffset: null, tableOffset: child.header!.tableOffset, headerVersion: 0x10000,
+        checksum: child.header!.checksum, checksumValid: true,
+      },
       parent: {
         uniqueId: uniqueIdToString(base.footer.uniqueId),
         timestamp: dateFromVhdTimestamp(child.header!.parentTimestamp).toISOString(),
@@ -244,6 +253,7 @@ describe('vpc info', { timeout: 30_000 }, () => {
         ],
         resolvedPath: parent,
       },
+      chain: [{ path: path.join(dir, 'child.vhd'), type: 'differencing' }, { path: parent, type: 'dynamic' }],
     });
     expect(new Date(info.timestamp as string).getTime()).toBeGreaterThan(Date.now() - 600_000);
     // The text form shows the same facts and the chain.
@@ -262,6 +272,7 @@ describe('vpc info', { timeout: 30_000 }, () => {
     const fields = textFields(run.stdout);
     expect(Object.fromEntries(fields)).toEqual({
       'Path': image,
+      'File size': `${metadata.fileSize} bytes`,
       'Cookie': '"conectix"',
       'Features': '0x00000002',
       'Format version': '0x00010000',

@@ -15,8 +15,14 @@ import { CLI_LANGUAGES, cliLanguage, languageFlagIn } from './language.js';
 
 interface GlobalOptions {
   json?: boolean;
+  /** qemu-img's spelling: `--output=json` is `--json`. */
+  output?: 'text' | 'json';
   quiet?: boolean;
   lang?: string;
+}
+
+function wantsJson(options: GlobalOptions): boolean {
+  return options.json === true || options.output === 'json';
 }
 
 function packageVersion(): string {
@@ -49,7 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return {
       io,
       lang,
-      json: options.json === true,
+      json: wantsJson(options),
       quiet: options.quiet === true,
       stopSignal: stopController.signal,
       userPath: userPathResolver(io.cwd),
@@ -68,7 +74,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program
     .description('Windows Virtual PC disk images for Node: create differencing, fixed and dynamic VHDs; inspect, read, write, merge, re-parent, convert and check them.')
     .version(packageVersion(), '-V, --version')
-    .option('--json', 'print the result (or the error) as JSON on stdout')
+    .option('--json', 'print the result (or the error) as JSON on stdout (shapes: schemas/<command>.schema.json)')
+    .addOption(new Option('--output <format>', "text or json; '--output=json' is --json (qemu-img's spelling)").choices(['text', 'json']))
     .option('-q, --quiet', 'no output but errors (no result, no progress bar); cat still writes the disk')
     .addOption(new Option('--lang <language>', 'language of messages (default: from LC_ALL, LC_MESSAGES or LANG)').choices(CLI_LANGUAGES))
     .configureHelp({ showGlobalOptions: true })
@@ -119,10 +126,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const lang = lateLanguage();
       const detail = `${usageErrorDetail(error.code, usageText, lang).replace(/\.$/, '')}${usageContext(program, argv, error.code, lang)}`;
       const usage = new VpcError('E_INVALIDARG', { lang, detail });
-      return reportFailure(io, usage, lang, program.opts<GlobalOptions>().json === true);
+      return reportFailure(io, usage, lang, wantsJson(program.opts<GlobalOptions>()));
     }
     const { reportFailure } = await import('./error-output.js');
-    return reportFailure(io, error, lateLanguage(), program.opts<GlobalOptions>().json === true);
+    return reportFailure(io, error, lateLanguage(), wantsJson(program.opts<GlobalOptions>()));
   } finally {
     if (io.handleSignals === true) {
       process.off('SIGINT', onSignal);

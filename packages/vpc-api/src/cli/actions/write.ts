@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { openDisk } from '@vhdkit/vhd-diff';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
+import type { WriteResultJson } from '../command-results.js';
 import { parseSizeArgument } from '../size-argument.js';
 import { toVpcError } from '../../errors/hresult-map.js';
 import { badByteCount } from '../usage-help.js';
@@ -87,6 +88,7 @@ async function writeInput(ctx: CommandContext, image: string, offset: number, op
   } finally {
     await disk.close();
   }
-  await printResult(ctx, { path: disk.path, offset, bytesWritten: written }, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
+  const result: WriteResultJson = { path: disk.path, offset, bytesWritten: written };
+  await printResult(ctx, result, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
   return 0;
 }
