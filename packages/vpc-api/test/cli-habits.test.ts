@@ -260,3 +260,19 @@ describe('the error line holds everywhere', { timeout: 60_000 }, () => {
     expect(status).toBe(0);
   });
 });
+
+describe('vpc merge --help', { timeout: 30_000 }, () => {
+  it('says the child is deleted after a successful merge — and it is', async () => {
+    const help = runVpc(['merge', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/then delete the child/);
+    expect(help.stdout).toMatch(/After a successful merge the child file is deleted/);
+    const dir = await folder();
+    await makeDynamic(path.join(dir, 'p.vhd'), 8 * MIB);
+    expect(runVpc(['-q', 'create-diff', 'c.vhd', 'p.vhd'], { cwd: dir }).status).toBe(0);
+    const merged = runVpc(['merge', 'c.vhd'], { cwd: dir });
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stdout).toContain(`${path.join(dir, 'c.vhd')} deleted`);
+    expect(await tree(dir)).toEqual(['p.vhd']);
+  });
+});

@@ -32,11 +32,18 @@ export function registerWrite(program: Command, context: ContextFactory, setExit
     });
 }
 
+const MERGE_HELP = `
+After a successful merge the child file is deleted, as Hyper-V's Merge-VHD does:
+its sectors are now in the parent (other children of that parent no longer
+match it). A merge that fails or is interrupted leaves the child in place;
+running vpc merge on it again finishes the job (<child>.merge-journal records it).`;
+
 export function registerMerge(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('merge')
-    .description('commit a differencing child into its parent (only the sectors the child holds)')
-    .argument('<child>', 'the differencing image')
+    .description('commit a differencing child into its parent (only the sectors the child holds), then delete the child')
+    .argument('<child>', 'the differencing image (deleted after a successful merge)')
+    .addHelpText('after', MERGE_HELP)
     .action(async (child: string) => {
       const ctx = context();
       const { mergeChild } = await import('../actions/merge.js');
