@@ -59,7 +59,8 @@ describe('size rules', () => {
   it.each([
     { name: '3 MiB is the minimum', size: 3 * MIB, guest: undefined, expected: undefined },
     { name: 'one sector under 3 MiB', size: 3 * MIB - 512, guest: undefined, expected: 'too-small' },
-    { name: '2,088,960 MiB is too large', size: MAX_VIRTUAL_SIZE, guest: undefined, expected: 'too-large' },
+    { name: 'exactly 2,088,960 MiB, the maximum, is accepted', size: MAX_VIRTUAL_SIZE, guest: undefined, expected: undefined },
+    { name: 'one sector over 2,088,960 MiB is too large', size: MAX_VIRTUAL_SIZE + 512, guest: undefined, expected: 'too-large' },
     { name: 'one sector under 2,088,960 MiB', size: MAX_VIRTUAL_SIZE - 512, guest: undefined, expected: undefined },
     { name: 'FAT16 guest at 2000 MiB', size: 2000 * MIB, guest: fat16, expected: 'too-large' },
     { name: 'FAT16 guest just under 2000 MiB', size: 2000 * MIB - 512, guest: fat16, expected: undefined },
