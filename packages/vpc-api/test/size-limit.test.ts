@@ -30,20 +30,21 @@ async function fixedImageOfSize(file: string, sizeBytes: number): Promise<string
   return file;
 }
 
-describe.skipIf(!qemuImg.available)('a 2040 GiB parent made by qemu-img', { timeout: 60_000 }, () => {
-  async function qemuParent(): Promise<{ dir: string; parent: string }> {
-    const dir = await folder();
-    const parent = path.join(dir, 'qemu-2040g.vhd');
-    const made = spawnSync('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic', parent, '2040G'], { encoding: 'utf8' });
-    expect(made.status, made.stderr).toBe(0);
-    // qemu stores exactly 2040 GiB as the current size (its geometry is saturated at 65535/16/255).
-    const { footer } = await readImageMetadata(parent);
-    expect(footer.currentSize).toBe(MAX_VIRTUAL_SIZE);
-    expect(footer.currentSize).toBe(2_190_433_320_960);
-    expect(footer.geometry).toEqual({ cylinders: 65535, heads: 16, sectorsPerTrack: 255 });
-    return { dir, parent };
-  }
+/** A sparse 2040 GiB dynamic parent made by qemu-img, in a new folder. */
+async function qemuParent(): Promise<{ dir: string; parent: string }> {
+  const dir = await folder();
+  const parent = path.join(dir, 'qemu-2040g.vhd');
+  const made = spawnSync('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic', parent, '2040G'], { encoding: 'utf8' });
+  expect(made.status, made.stderr).toBe(0);
+  // qemu stores exactly 2040 GiB as the current size (its geometry is saturated at 65535/16/255).
+  const { footer } = await readImageMetadata(parent);
+  expect(footer.currentSize).toBe(MAX_VIRTUAL_SIZE);
+  expect(footer.currentSize).toBe(2_190_433_320_960);
+  expect(footer.geometry).toEqual({ cylinders: 65535, heads: 16, sectorsPerTrack: 255 });
+  return { dir, parent };
+}
 
+describe.skipIf(!qemuImg.available)('a 2040 GiB parent made by qemu-img', { timeout: 60_000 }, () => {
   it('is accepted by the API: the child has its size and points at it', async () => {
     const { dir, parent } = await qemuParent();
     const before = await snapshot(parent);
