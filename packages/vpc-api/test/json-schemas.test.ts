@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
@@ -81,6 +81,14 @@ describe('one JSON Schema per command, matching its real output', { timeout: 60_
       { path: path.join(dir, 'base.vhd'), type: 'dynamic' },
     ]);
     expect(childInfo.fileSize).toBe(child.fileSize);
+    // A parent that cannot be found: the chain ends at the image, resolvedPath is null, the shape holds.
+    await copyFile(path.join(dir, 'child.vhd'), path.join(dir, 'sub-child.vhd'));
+    await mkdir(path.join(dir, 'elsewhere'));
+    await rename(path.join(dir, 'sub-child.vhd'), path.join(dir, 'elsewhere', 'orphan.vhd'));
+    await rename(path.join(dir, 'base.vhd'), path.join(dir, 'base-moved.vhd'));
+    const orphan = jsonOf('info', [path.join(dir, 'elsewhere', 'orphan.vhd')]);
+    expect(orphan).toMatchObject({ type: 'differencing', parent: { resolvedPath: null }, chain: [{ path: path.join(dir, 'elsewhere', 'orphan.vhd'), type: 'differencing' }] });
+    await rename(path.join(dir, 'base-moved.vhd'), path.join(dir, 'base.vhd'));
 
     expect(jsonOf('write', ['child.vhd', '--offset', '4K'], { cwd: dir, input: Buffer.from('bytes') })).toEqual({ path: path.join(dir, 'child.vhd'), offset: 4096, bytesWritten: 5 });
     expect(jsonOf('set-parent', ['child.vhd', 'base.vhd'], { cwd: dir })).toEqual({ childPath: path.join(dir, 'child.vhd'), parentPath: path.join(dir, 'base.vhd') });

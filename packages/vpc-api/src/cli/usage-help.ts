@@ -22,7 +22,7 @@ export function usageLine(command: string, usage: string, lang: Language): strin
 
 const BYTE_COUNT_FORM: Record<Language, string> = {
   en: 'is not a whole number of bytes: give an integer, or a number with a K, M, G or T suffix (binary multiples: 64M = 67108864, 1.5K = 1536)',
-  es: 'no es un número entero de bytes: indique un entero, o un número con el sufijo K, M, G o T (múltiplos binarios: 64M = 67108864, 1,5K = 1536)',
+  es: 'no es un número entero de bytes: indique un entero, o un número con el sufijo K, M, G o T (múltiplos binarios: 64M = 67108864, 1.5K = 1536; el separador decimal es el punto)',
 };
 
 /** E_INVALIDARG for an option whose value is not a byte count (`--size 10X`, `--offset 1.5`). */
