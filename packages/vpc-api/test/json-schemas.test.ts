@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
-import { createFixedDisk } from '@vhdkit/vhd-diff';
+import { createDifferencingDisk, createDynamicDisk, createFixedDisk } from '@vhdkit/vhd-diff';
 import { MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc } from './helpers.js';
 
 // Every `--json` output of the CLI, validated against the schema the package ships for that command
@@ -15,6 +15,34 @@ const SCHEMA_DIR = path.join(PACKAGE_ROOT, 'schemas');
 const NO_JSON_RESULT = new Set(['cat']);
 
 const folder = testFolder('vpc-json-').nextFolder;
+
+/** Commands whose every JSON shape the detailed test below runs and checks value by value. */
+const CHECKED_IN_DETAIL = new Set(['create', 'create-diff', 'convert', 'info', 'write', 'merge', 'set-parent', 'check']);
+
+/**
+ * A `--json` run of each other command, in a folder holding solo.vhd (dynamic, 8 MiB), base.vhd and its child
+ * child.vhd. Every command `vpc --help` lists needs a case here, a place in CHECKED_IN_DETAIL or in NO_JSON_RESULT,
+ * so a new command cannot ship without its output being checked against its schema.
+ */
+const JSON_CASES: Record<string, { args: string[]; status?: number }> = {
+  resize: { args: ['solo.vhd', '--size', '16M'] },
+  compact: { args: ['solo.vhd'] },
+};
+
+async function caseFolder(): Promise<string> {
+  const dir = await folder();
+  await createDynamicDisk(path.join(dir, 'solo.vhd'), 8 * MIB);
+  await createDynamicDisk(path.join(dir, 'base.vhd'), 8 * MIB);
+  await createDifferencingDisk(path.join(dir, 'child.vhd'), path.join(dir, 'base.vhd'));
+  await writeFile(path.join(dir, 'input.bin'), 'some bytes');
+  return dir;
+}
+
+/** The commands `vpc --help` lists. */
+function listedCommands(): string[] {
+  const help = runVpc(['--help']).stdout;
+  return [...help.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((match) => match[1]!).filter((name) => name !== 'help');
+}
 
 async function loadSchemas(): Promise<{ ajv: Ajv2020; names: string[] }> {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -49,8 +77,7 @@ function jsonOf(command: string, args: readonly string[], options: { cwd?: strin
 
 describe('one JSON Schema per command, matching its real output', { timeout: 60_000 }, () => {
   it('every command with a JSON result ships a schema, and the package publishes the folder', async () => {
-    const help = runVpc(['--help']).stdout;
-    const commands = [...help.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((match) => match[1]!).filter((name) => name !== 'help');
+    const commands = listedCommands();
     expect(commands.length).toBeGreaterThanOrEqual(9);
     for (const command of commands) {
       if (!NO_JSON_RESULT.has(command)) expect(schemas.names, command).toContain(command);
@@ -59,6 +86,18 @@ describe('one JSON Schema per command, matching its real output', { timeout: 60_
     const manifest = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { files: string[]; exports: Record<string, unknown> };
     expect(manifest.files).toContain('schemas');
     expect(manifest.exports['./schemas/*.json']).toBe('./schemas/*.json');
+  });
+
+  it('every listed command\'s --json output validates against its schema (the ones not checked in detail below)', async () => {
+    const listed = listedCommands();
+    const unchecked = listed.filter((name) => !NO_JSON_RESULT.has(name) && !CHECKED_IN_DETAIL.has(name));
+    for (const command of unchecked) {
+      const run = JSON_CASES[command];
+      expect(run, `a --json case for ${command} in JSON_CASES`).toBeDefined();
+      jsonOf(command, run!.args, { cwd: await caseFolder(), ...(run!.status === undefined ? {} : { status: run!.status }) });
+    }
+    // The detailed test covers exactly what it claims.
+    for (const command of CHECKED_IN_DETAIL) expect(listed, command).toContain(command);
   });
 
   it('create, create-diff, info (fixed, dynamic, differencing), write, set-parent, check, check --repair, convert, merge', async () => {

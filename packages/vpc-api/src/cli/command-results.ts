@@ -70,3 +70,55 @@ export function checkResultJson(report: CheckReport, repaired?: readonly CheckIs
     ...(repaired === undefined ? {} : { repaired: repaired.map(issueJson) }),
   };
 }
+
+/** What vhd-diff's `resize` reports (described structurally: the CLI names its disk type `type`, like every command). */
+interface ResizeFacts {
+  path: string;
+  diskType: DiskTypeName;
+  oldSize: number;
+  newSize: number;
+  blocksMoved: number;
+  locatorsMoved: number;
+}
+
+/** `vpc resize --json`. */
+export interface ResizeResultJson {
+  path: string;
+  type: DiskTypeName;
+  oldSize: number;
+  newSize: number;
+  blocksMoved: number;
+  locatorsMoved: number;
+}
+
+export function resizeResultJson(result: ResizeFacts): ResizeResultJson {
+  const { path, diskType, oldSize, newSize, blocksMoved, locatorsMoved } = result;
+  return { path, type: diskType, oldSize, newSize, blocksMoved, locatorsMoved };
+}
+
+/** What vhd-diff's `compact` reports. */
+interface CompactFacts {
+  path: string;
+  diskType: 'dynamic' | 'differencing';
+  blocksBefore: number;
+  blocksAfter: number;
+  sectorsUnmarked: number;
+  fileSizeBefore: number;
+  fileSizeAfter: number;
+}
+
+/** `vpc compact --json`. */
+export interface CompactResultJson {
+  path: string;
+  type: 'dynamic' | 'differencing';
+  blocksBefore: number;
+  blocksAfter: number;
+  sectorsUnmarked: number;
+  fileSizeBefore: number;
+  fileSizeAfter: number;
+}
+
+export function compactResultJson(result: CompactFacts): CompactResultJson {
+  const { path, diskType, blocksBefore, blocksAfter, sectorsUnmarked, fileSizeBefore, fileSizeAfter } = result;
+  return { path, type: diskType, blocksBefore, blocksAfter, sectorsUnmarked, fileSizeBefore, fileSizeAfter };
+}
