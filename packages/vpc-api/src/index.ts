@@ -6,7 +6,7 @@ export type { CreatedDisk } from '@vhdkit/vhd-diff';
 
 export type { PathStyle } from './paths/path-style.js';
 export { defaultPathStyle } from './paths/path-style.js';
-export { MAX_PATH_UTF16_UNITS, invalidCharacterProblem, isAbsolutePath, resolvePair } from './paths/path-rules.js';
+export { MAX_PATH_UTF16_UNITS, invalidCharacterProblem, isAbsolutePath, namesAFolderProblem, resolvePair } from './paths/path-rules.js';
 export type { PathProblem, ResolvedPair } from './paths/path-rules.js';
 export { checkPathPair, checkSinglePath } from './create/path-checks.js';
 
@@ -30,7 +30,7 @@ export { detectHardwareVirtualization, hardwareVirtualizationFromCpuInfo } from 
 export type { HardwareVirtualizationState } from './hardware/virtualization.js';
 
 export { buildInfoReport, readImageInfo, readImageInfoWithMetadata, renderInfoText, resolvedChain } from './cli/info-report.js';
-export type { InfoReport, LocatorReport } from './cli/info-report.js';
+export type { ChainLink, FooterReport, HeaderReport, InfoReport, LocatorReport } from './cli/info-report.js';
 export { runCli } from './cli/run.js';
 export type { CliIo } from './cli/cli-io.js';
 

@@ -131,11 +131,28 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
   });
 
   it.each([
-    ['unknown command', ['bogus'], "orden desconocida 'bogus'", "unknown command 'bogus'"],
-    ['missing argument', ['info'], "falta el argumento obligatorio 'path'", "missing required argument 'path'"],
-    ['unknown option', ['info', '--bogus', '/x.vhd'], "opción desconocida '--bogus'", "unknown option '--bogus'"],
-    ['missing required option', ['create', '/x.vhd'], "falta la opción obligatoria '--size <size>'", "required option '--size <size>' not specified"],
-    ['too many arguments', ['info', 'a', 'b'], "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2", "too many arguments for 'info'. Expected 1 argument but got 2."],
+    // Each says what is valid (the commands, the usage line) and where the help is.
+    [
+      'unknown command', ['bogus'],
+      "orden desconocida 'bogus'; órdenes: create-diff, create, info, cat, write, merge, set-parent, convert, check; más información: 'vpc --help'",
+      "unknown command 'bogus'; commands: create-diff, create, info, cat, write, merge, set-parent, convert, check; see 'vpc --help'",
+    ],
+    [
+      'missing argument', ['info'],
+      "falta el argumento obligatorio 'path'; uso: vpc info [options] <path>; más información: 'vpc info --help'",
+      "missing required argument 'path'; usage: vpc info [options] <path>; see 'vpc info --help'",
+    ],
+    ['unknown option', ['info', '--bogus', '/x.vhd'], "opción desconocida '--bogus'; más información: 'vpc info --help'", "unknown option '--bogus'; see 'vpc info --help'"],
+    [
+      'missing required option', ['create', '/x.vhd'],
+      "falta la opción obligatoria '--size <size>'; uso: vpc create [options] <path>; más información: 'vpc create --help'",
+      "required option '--size <size>' not specified; usage: vpc create [options] <path>; see 'vpc create --help'",
+    ],
+    [
+      'too many arguments', ['info', 'a', 'b'],
+      "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2; uso: vpc info [options] <path>; más información: 'vpc info --help'",
+      "too many arguments for 'info'. Expected 1 argument but got 2; usage: vpc info [options] <path>; see 'vpc info --help'",
+    ],
   ])('usage error, %s: E_INVALIDARG with a Spanish detail', (_name, args, spanish, english) => {
     const es = runVpc(['--lang', 'es', ...args]);
     expect(es.status).toBe(1);
@@ -149,9 +166,9 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
     const french = runVpc(['--lang', 'fr', 'info', '/x.vhd'], { env: { LANG: 'C' } });
     expect(french.status).toBe(1);
     expect(failureLine(french)?.name).toBe('E_INVALIDARG');
-    expect(detailOf(french, 'en')).toBe("option '--lang <language>' argument 'fr' is invalid. Allowed choices are en, es.");
+    expect(detailOf(french, 'en')).toBe("option '--lang <language>' argument 'fr' is invalid. Allowed choices are en, es; see 'vpc info --help'");
     const frenchUnderSpanishLocale = runVpc(['--json', '--lang=fr', 'info', '/x.vhd'], { env: { LANG: 'es_ES.UTF-8' } });
-    expect(detailOf(frenchUnderSpanishLocale, 'es')).toBe("el valor 'fr' de la opción '--lang <language>' no es válido; se admite: en, es");
+    expect(detailOf(frenchUnderSpanishLocale, 'es')).toBe("el valor 'fr' de la opción '--lang <language>' no es válido; se admite: en, es; más información: 'vpc info --help'");
     expect(JSON.parse(frenchUnderSpanishLocale.stdout)).toMatchObject({ hresult: 0x80070057, name: 'E_INVALIDARG' });
   });
 
@@ -191,20 +208,21 @@ describe('vpc info', { timeout: 30_000 }, () => {
   it('--json has exactly the documented shape, with the facts of the files', async () => {
     const dir = await folder();
     const parent = await makeDynamic(path.join(dir, 'base.vhd'), 16 * MIB);
-    expect(runVpc(['create-diff', '--quiet', 'child.vhd', parent]).status).toBe(0);
+    expect(runVpc(['create-diff', '--quiet', 'child.vhd', parent], { cwd: dir }).status).toBe(0);
     const run = runVpc(['info', '--json', 'child.vhd'], { cwd: dir });
     expect(run.status, run.stderr).toBe(0);
     const info = JSON.parse(run.stdout) as Record<string, unknown>;
     const keys = Object.keys(info);
     keys.sort();
     expect(keys).toEqual([
-      'allocatedBlocks', 'blockSize', 'creatorApplication', 'creatorHostOs', 'creatorVersion', 'geometry', 'maxTableEntries',
-      'originalSize', 'parent', 'path', 'timestamp', 'type', 'uniqueId', 'virtualSize',
+      'allocatedBlocks', 'blockSize', 'chain', 'creatorApplication', 'creatorHostOs', 'creatorVersion', 'fileSize', 'footer', 'geometry',
+      'header', 'maxTableEntries', 'originalSize', 'parent', 'path', 'timestamp', 'type', 'uniqueId', 'virtualSize',
     ]);
     const child = await readImageMetadata(path.join(dir, 'child.vhd'));
     const base = await readImageMetadata(parent);
     expect(info).toEqual({
       path: path.join(dir, 'child.vhd'),
+      fileSize: (await stat(path.join(dir, 'child.vhd'))).size,
       type: 'differencing',
       virtualSize: 16 * MIB,
       originalSize: 16 * MIB,
@@ -217,6 +235,14 @@ describe('vpc info', { timeout: 30_000 }, () => {
       blockSize: 2 * MIB,
       maxTableEntries: 8,
       allocatedBlocks: 0,
+      footer: {
+        cookie: 'conectix', features: 2, formatVersion: 0x10000, dataOffset: 512,
+        checksum: child.footer.checksum, checksumValid: true, savedState: 0,
+      },
+      header: {
+        cookie: 'cxsparse', dataOffset: null, tableOffset: child.header!.tableOffset, headerVersion: 0x10000,
+        checksum: child.header!.checksum, checksumValid: true,
+      },
       parent: {
         uniqueId: uniqueIdToString(base.footer.uniqueId),
         timestamp: dateFromVhdTimestamp(child.header!.parentTimestamp).toISOString(),
@@ -227,6 +253,7 @@ describe('vpc info', { timeout: 30_000 }, () => {
         ],
         resolvedPath: parent,
       },
+      chain: [{ path: path.join(dir, 'child.vhd'), type: 'differencing' }, { path: parent, type: 'dynamic' }],
     });
     expect(new Date(info.timestamp as string).getTime()).toBeGreaterThan(Date.now() - 600_000);
     // The text form shows the same facts and the chain.
@@ -245,6 +272,7 @@ describe('vpc info', { timeout: 30_000 }, () => {
     const fields = textFields(run.stdout);
     expect(Object.fromEntries(fields)).toEqual({
       'Path': image,
+      'File size': `${metadata.fileSize} bytes`,
       'Cookie': '"conectix"',
       'Features': '0x00000002',
       'Format version': '0x00010000',
@@ -445,7 +473,7 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
     model.set(parentData, 4096);
     const parentBefore = await snapshot(parent);
 
-    expect(runVpc(['create-diff', '--quiet', path.join(dir, 'child.vhd'), 'base.vhd']).status).toBe(0);
+    expect(runVpc(['create-diff', '--quiet', path.join(dir, 'child.vhd'), 'base.vhd'], { cwd: dir }).status).toBe(0);
     const childData = pattern(12_345, 2);
     await writeFile(path.join(dir, 'input.bin'), childData);
     const written = runVpc(['write', 'child.vhd', '--offset', '100001', '--input', 'input.bin', '--json'], { cwd: dir });

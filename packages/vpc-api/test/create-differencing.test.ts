@@ -21,7 +21,10 @@ interface Scenario {
   parent: unknown;
   /** CLI arguments after `create-diff` (default: image and parent as strings). */
   cliArgs?: string[];
-  /** CLI working directory (default '/': relative paths must not depend on it). */
+  /**
+   * CLI working directory (default '/'). The CLI resolves relative paths against it before calling the API, so rows
+   * with a relative path run it in the other path's folder to get the API's outcome.
+   */
   cwd?: string;
   volume?: Partial<VolumeFacts> | { throw: string };
   api?: VirtualPCOptions;
@@ -58,21 +61,21 @@ const rows: Row[] = [
   { name: 'absolute paths', code: 'S_OK', setup: async (f) => ({ image: path.join(f, 'child.vhd'), parent: await base(f), created: path.join(f, 'child.vhd') }) },
   {
     name: 'relative image lands beside the parent (and its folder is created)', code: 'S_OK',
-    setup: async (f) => ({ image: 'diffs/child.vhd', parent: await base(f), created: path.join(f, 'diffs/child.vhd') }),
+    setup: async (f) => ({ image: 'diffs/child.vhd', parent: await base(f), created: path.join(f, 'diffs/child.vhd'), cwd: f }),
   },
   {
     name: 'relative parent with ..', code: 'S_OK',
     setup: async (f) => {
       await base(f);
       await mkdir(path.join(f, 'vms'));
-      return { image: path.join(f, 'vms/child.vhd'), parent: '../base.vhd', created: path.join(f, 'vms/child.vhd'), untouched: [path.join(f, 'base.vhd')] };
+      return { image: path.join(f, 'vms/child.vhd'), parent: '../base.vhd', created: path.join(f, 'vms/child.vhd'), untouched: [path.join(f, 'base.vhd')], cwd: path.join(f, 'vms') };
     },
   },
   {
     name: 'relative image with ..', code: 'S_OK',
     setup: async (f) => {
       await mkdir(path.join(f, 'a'));
-      return { image: '../out/child.vhd', parent: await base(path.join(f, 'a')), created: path.join(f, 'out/child.vhd') };
+      return { image: '../out/child.vhd', parent: await base(path.join(f, 'a')), created: path.join(f, 'out/child.vhd'), cwd: path.join(f, 'a') };
     },
   },
   { name: 'several missing folders', code: 'S_OK', setup: async (f) => ({ image: path.join(f, 'x/y/z/child.vhd'), parent: await base(f), created: path.join(f, 'x/y/z/child.vhd') }) },
@@ -92,19 +95,25 @@ const rows: Row[] = [
   },
 
   // ── E_POINTER / ERROR_BAD_PATHNAME / ERROR_INVALID_NAME / ERROR_BUFFER_OVERFLOW ──
-  { name: 'imagePath null', code: 'E_POINTER', setup: async (f) => ({ image: null, parent: await base(f), cliArgs: [] }) },
-  { name: 'parentPath undefined', code: 'E_POINTER', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: undefined, cliArgs: [path.join(f, 'c.vhd')] }) },
+  // The CLI's arguments are required: a missing one is a usage error (E_INVALIDARG), as for every command.
+  { name: 'imagePath null', code: 'E_POINTER', cliCode: 'E_INVALIDARG', setup: async (f) => ({ image: null, parent: await base(f), cliArgs: [] }) },
+  { name: 'parentPath undefined', code: 'E_POINTER', cliCode: 'E_INVALIDARG', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: undefined, cliArgs: [path.join(f, 'c.vhd')] }) },
   { name: 'empty imagePath', code: 'ERROR_BAD_PATHNAME', setup: async (f) => ({ image: '', parent: await base(f) }) },
   { name: 'empty parentPath', code: 'ERROR_BAD_PATHNAME', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: '' }) },
   {
-    name: 'both relative (even where the working directory would make them valid)', code: 'ERROR_BAD_PATHNAME',
-    setup: async (f) => ({ image: 'child.vhd', parent: 'base.vhd', untouched: [await base(f)], cwd: f }),
+    // The API never consults the working directory; the CLI resolves both against it, as every CLI does.
+    name: 'both relative (the API refuses; the CLI resolves them against its working directory)', code: 'ERROR_BAD_PATHNAME', cliCode: 'S_OK',
+    setup: async (f) => ({ image: 'child.vhd', parent: 'base.vhd', untouched: [await base(f)], cwd: f, created: path.join(f, 'child.vhd') }),
   },
   { name: '"*" in the image name', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: path.join(f, 'c*d.vhd'), parent: await base(f) }) },
   { name: '"|" in the parent path', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: path.join(f, 'b|ase.vhd') }) },
   { name: '":" in a folder name', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: path.join(f, 'a:b', 'c.vhd'), parent: await base(f) }) },
   { name: 'a control character', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: path.join(f, 'c\u0007.vhd'), parent: await base(f) }) },
-  { name: '260 characters after resolution', code: 'ERROR_BUFFER_OVERFLOW', setup: async (f) => ({ image: 'x'.repeat(260 - f.length), parent: await base(f) }) },
+  { name: '260 characters after resolution', code: 'ERROR_BUFFER_OVERFLOW', setup: async (f) => ({ image: 'x'.repeat(260 - f.length), parent: await base(f), cwd: f }) },
+  // A trailing separator names a folder (Windows: ERROR_INVALID_NAME); no file named "newdir" may appear.
+  { name: 'image path ending in a separator', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: `${path.join(f, 'newdir')}/`, parent: await base(f) }) },
+  { name: 'relative image path ending in a separator', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: 'newdir/', parent: await base(f), cwd: f }) },
+  { name: 'parent path ending in a separator', code: 'ERROR_INVALID_NAME', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: `${await base(f)}/` }) },
 
   // ── parent ──
   { name: 'parent missing', code: 'ERROR_PATH_NOT_FOUND', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: path.join(f, 'nope.vhd') }) },
@@ -167,7 +176,8 @@ const rows: Row[] = [
 
   // ── sizes ──
   { name: 'parent under 3 MB', code: 'VM_E_IMAGE_SIZE_TOO_SMALL', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: await base(f, 'small.vhd', 3 * MIB - 512) }) },
-  { name: 'parent of 2,088,960 MB', code: 'VM_E_IMAGE_SIZE_TOO_LARGE', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: await base(f, 'huge.vhd', MAX_VIRTUAL_SIZE) }) },
+  // 2,088,960 MB (2040 GiB) is the maximum, so it is accepted; one sector more is refused (size-limit.test.ts).
+  { name: 'parent of exactly 2,088,960 MB', code: 'S_OK', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: await base(f, 'huge.vhd', MAX_VIRTUAL_SIZE), created: path.join(f, 'c.vhd') }) },
   { name: 'FAT16 guest of 2000 MB', code: 'VM_E_IMAGE_SIZE_TOO_LARGE', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: await makeDynamicWithMbr(path.join(f, 'p.vhd'), 2000 * MIB, 0x0e) }) },
   { name: 'FAT12 guest counts as FAT16', code: 'VM_E_IMAGE_SIZE_TOO_LARGE', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: await makeDynamicWithMbr(path.join(f, 'p.vhd'), 3000 * MIB, 0x01) }) },
   { name: 'FAT32 guest under 514 MB', code: 'VM_E_IMAGE_SIZE_TOO_SMALL', setup: async (f) => ({ image: path.join(f, 'c.vhd'), parent: await makeFixedWithMbr(path.join(f, 'p.vhd'), 100 * MIB, 0x0b) }) },

@@ -47,8 +47,12 @@ const rows: Row[] = [
   { name: 'negative', type: 'dynamic', file: 'd.vhd', size: -512, cliSize: '-512', code: 'E_INVALIDARG' },
   { name: 'infinite', type: 'fixed', file: 'f.vhd', size: Number.POSITIVE_INFINITY, cliSize: 'Infinity', code: 'E_INVALIDARG' },
   { name: 'one byte', type: 'fixed', file: 'f.vhd', size: 1, cliSize: '1', code: 'VM_E_IMAGE_SIZE_TOO_SMALL' },
-  { name: '2,088,960 MB', type: 'dynamic', file: 'd.vhd', size: MAX_VIRTUAL_SIZE, cliSize: '2040G', code: 'VM_E_IMAGE_SIZE_TOO_LARGE' },
-  { name: 'one byte over 2,088,960 MB minus a sector rounds up to the maximum', type: 'fixed', file: 'f.vhd', size: MAX_VIRTUAL_SIZE - 511, cliSize: String(MAX_VIRTUAL_SIZE - 511), code: 'VM_E_IMAGE_SIZE_TOO_LARGE' },
+  // The maximum, 2,088,960 MB (2040 GiB), is accepted; anything that rounds up past it is refused.
+  { name: 'dynamic of exactly 2,088,960 MB', type: 'dynamic', file: 'd.vhd', size: MAX_VIRTUAL_SIZE, cliSize: '2040G', code: 'S_OK' },
+  { name: 'fixed of exactly 2,088,960 MB (sparse)', type: 'fixed', file: 'f.vhd', size: MAX_VIRTUAL_SIZE, cliSize: '2088960M', code: 'S_OK' },
+  { name: 'one byte over the maximum minus a sector rounds up to the maximum', type: 'fixed', file: 'f.vhd', size: MAX_VIRTUAL_SIZE - 511, cliSize: String(MAX_VIRTUAL_SIZE - 511), code: 'S_OK' },
+  { name: 'one byte over 2,088,960 MB', type: 'dynamic', file: 'd.vhd', size: MAX_VIRTUAL_SIZE + 1, cliSize: String(MAX_VIRTUAL_SIZE + 1), code: 'VM_E_IMAGE_SIZE_TOO_LARGE' },
+  { name: '2041 GiB', type: 'fixed', file: 'f.vhd', size: MAX_VIRTUAL_SIZE + GIB, cliSize: '2041G', code: 'VM_E_IMAGE_SIZE_TOO_LARGE' },
   { name: 'size not a number', type: 'fixed', file: 'f.vhd', size: 'lots', cliSize: 'lots', code: 'E_INVALIDARG' },
   { name: 'block size not a power of two', type: 'dynamic', file: 'd.vhd', size: 8 * MIB, cliSize: '8M', blockSize: 3000, code: 'E_INVALIDARG' },
   {
@@ -121,7 +125,7 @@ describe('vpc create through the CLI', { timeout: 30_000 }, () => {
     const { folder, before } = await prepare(row);
     const expected = row.cliCode ?? row.code;
     const file = row.relative === true ? row.file : path.join(folder, row.file);
-    const args = ['create', file, '--size', row.cliSize!, '--type', row.type, '--quiet'];
+    const args = ['create', file, '--size', row.cliSize!, '--type', row.type];
     if (row.blockSize !== undefined) args.push('--block-size', String(row.blockSize));
     const run = runVpc(args, { cwd: folder, ...(row.volume === undefined ? {} : { volume: row.volume }) });
     if (expected === 'S_OK') {

@@ -59,7 +59,8 @@ describe('size rules', () => {
   it.each([
     { name: '3 MiB is the minimum', size: 3 * MIB, guest: undefined, expected: undefined },
     { name: 'one sector under 3 MiB', size: 3 * MIB - 512, guest: undefined, expected: 'too-small' },
-    { name: '2,088,960 MiB is too large', size: MAX_VIRTUAL_SIZE, guest: undefined, expected: 'too-large' },
+    { name: 'exactly 2,088,960 MiB, the maximum, is accepted', size: MAX_VIRTUAL_SIZE, guest: undefined, expected: undefined },
+    { name: 'one sector over 2,088,960 MiB is too large', size: MAX_VIRTUAL_SIZE + 512, guest: undefined, expected: 'too-large' },
     { name: 'one sector under 2,088,960 MiB', size: MAX_VIRTUAL_SIZE - 512, guest: undefined, expected: undefined },
     { name: 'FAT16 guest at 2000 MiB', size: 2000 * MIB, guest: fat16, expected: 'too-large' },
     { name: 'FAT16 guest just under 2000 MiB', size: 2000 * MIB - 512, guest: fat16, expected: undefined },
@@ -100,6 +101,18 @@ describe('CLI arguments', () => {
     ['-5', undefined],
     ['12X', undefined],
     ['1e3', undefined],
+    ['0x10', undefined],
+    // Byte counts are whole bytes: a decimal that names a fraction of a byte is refused, never rounded.
+    ['1.5', undefined],
+    ['0.4', undefined],
+    ['7.9', undefined],
+    ['0.1K', undefined],
+    ['0.5K', 512],
+    ['2.25M', 2.25 * MIB],
+    ['1.0', 1],
+    [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
+    ['8T', 8 * 1024 ** 4],
+    ['9007199254740992', undefined],
   ])('size %j → %j', (text, bytes) => {
     expect(parseSizeArgument(text)).toBe(bytes);
   });

@@ -116,7 +116,8 @@ export interface CliOptions {
 }
 
 function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', ...options.env };
+  // LC_ALL and LC_MESSAGES outrank LANG: unset unless a test sets them, so LANG decides as tests expect.
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: undefined, LC_MESSAGES: undefined, LANG: 'C.UTF-8', ...options.env };
   if (options.volume !== undefined) env.VPC_TEST_VOLUME = JSON.stringify(options.volume);
   return env;
 }

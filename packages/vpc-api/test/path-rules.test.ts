@@ -69,6 +69,14 @@ describe('path rules in the documented order', () => {
     { name: 'resolution makes it long', style: 'posix', image: 'b'.repeat(250), parent: '/vmsfolder/p.vhd', code: 'ERROR_BUFFER_OVERFLOW' },
     { name: 'UTF-16 units, not bytes: 250 × "€" fits', style: 'posix', image: `/${'€'.repeat(250)}`, parent: '/p.vhd', code: undefined },
     { name: 'astral characters count twice', style: 'posix', image: `/${'😀'.repeat(130)}`, parent: '/p.vhd', code: 'ERROR_BUFFER_OVERFLOW' },
+    // A trailing separator names a folder: Windows refuses a file through it (ERROR_INVALID_NAME).
+    { name: 'posix image ending in /', style: 'posix', image: '/d/newdir/', parent: '/d/p.vhd', code: 'ERROR_INVALID_NAME' },
+    { name: 'posix parent ending in /', style: 'posix', image: '/d/c.vhd', parent: '/d/p.vhd/', code: 'ERROR_INVALID_NAME' },
+    { name: 'relative image ending in /', style: 'posix', image: 'newdir/', parent: '/d/p.vhd', code: 'ERROR_INVALID_NAME' },
+    { name: 'win32 image ending in \\', style: 'win32', image: 'C:\\vms\\c.vhd\\', parent: 'C:\\p.vhd', code: 'ERROR_INVALID_NAME' },
+    { name: 'win32 parent ending in \\', style: 'win32', image: 'C:\\vms\\c.vhd', parent: 'C:\\p.vhd\\', code: 'ERROR_INVALID_NAME' },
+    { name: 'win32 UNC share root', style: 'win32', image: '\\\\server\\share\\', parent: 'C:\\p.vhd', code: 'ERROR_INVALID_NAME' },
+    { name: 'both relative beats a trailing separator', style: 'posix', image: 'c/', parent: 'p.vhd', code: 'ERROR_BAD_PATHNAME' },
     { name: 'invalid name beats too long', style: 'posix', image: `${long}*`, parent: '/p.vhd', code: 'ERROR_INVALID_NAME' },
   ];
   it.each(rows)('$name → $code', ({ style, image, parent, code }) => {
@@ -80,6 +88,9 @@ describe('path rules in the documented order', () => {
     expect(codeOf(() => checkSinglePath(undefined, 'posix', 'en'))).toBe('E_POINTER');
     expect(codeOf(() => checkSinglePath('/a|b.vhd', 'posix', 'en'))).toBe('ERROR_INVALID_NAME');
     expect(checkSinglePath('/a/./b.vhd', 'posix', 'en')).toBe('/a/b.vhd');
+    expect(codeOf(() => checkSinglePath('/d/newdir/', 'posix', 'en'))).toBe('ERROR_INVALID_NAME');
+    expect(codeOf(() => checkSinglePath('C:\\vms\\c.vhd\\', 'win32', 'en'))).toBe('ERROR_INVALID_NAME');
+    expect(codeOf(() => checkSinglePath('/', 'posix', 'en'))).toBe('ERROR_INVALID_NAME');
     expect(checkSinglePath('C:\\a\\..\\b.vhd', 'win32', 'en')).toBe('C:\\b.vhd');
   });
 
@@ -109,6 +120,10 @@ describe('a VirtualPC reading the other platform\'s paths', { timeout: 30_000 },
     if (foreign === 'win32') {
       await expect(vpc.createDifferencingVirtualHardDisk('C:\\vms/c.vhd', 'C:\\vms\\p.vhd')).rejects.toMatchObject({ code: 'ERROR_INVALID_NAME' });
       await expect(vpc.createDifferencingVirtualHardDisk('c.vhd', 'p.vhd')).rejects.toMatchObject({ code: 'ERROR_BAD_PATHNAME' });
+      // C:\vms\c.vhd\ names a folder, not the file C:\vms\c.vhd (resolution would drop the separator).
+      await expect(vpc.createDifferencingVirtualHardDisk('C:\\vms\\c.vhd\\', 'C:\\vms\\p.vhd')).rejects.toMatchObject({ code: 'ERROR_INVALID_NAME' });
+      await expect(vpc.createDifferencingVirtualHardDisk('C:\\vms\\c.vhd', 'C:\\vms\\p.vhd\\')).rejects.toMatchObject({ code: 'ERROR_INVALID_NAME' });
+      await expect(vpc.createFixedVirtualHardDisk('C:\\vms\\f.vhd\\', 8 * 1024 * 1024)).rejects.toMatchObject({ code: 'ERROR_INVALID_NAME' });
       await expect(vpc.createDifferencingVirtualHardDisk('diffs\\c.vhd', 'C:\\vms\\p.vhd')).rejects.toMatchObject({ code: 'ERROR_NOT_SUPPORTED' });
       await expect(vpc.createFixedVirtualHardDisk('C:\\vms\\f.vhd', 8 * 1024 * 1024)).rejects.toMatchObject({ code: 'ERROR_NOT_SUPPORTED' });
       // Resolution happened first: the message names the resolved child path; in Spanish, too.

@@ -27,6 +27,28 @@ export function processIo(): CliIo {
   };
 }
 
-export function writeLine(stream: Writable, text: string): void {
-  stream.write(`${text}\n`);
+/**
+ * Writes a line and settles once the stream has taken it: a failed write (ENOSPC on /dev/full, EPIPE) rejects with
+ * the write's error, so the command can report it in the error-line format.
+ */
+export function writeLine(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(`${text}\n`, (error) => (error === null || error === undefined ? resolve() : reject(error)));
+  });
 }
+
+/** Writes a line whose failure cannot be reported anywhere (the failure report itself). */
+export function writeLineIgnoringFailure(stream: Writable, text: string): void {
+  writeLine(stream, text).catch(() => undefined);
+}
+
+/**
+ * A failed write reaches its callback and is also emitted as 'error' on a later tick — possibly after the command
+ * has returned — and without a listener that event would end the process with a stack trace. The failure is
+ * reported through the callback instead, so the event is absorbed; the listener stays (added once per stream).
+ */
+export function absorbWriteErrors(streams: readonly Writable[]): void {
+  for (const stream of streams) if (!stream.listeners('error').includes(ignoreEmittedError)) stream.on('error', ignoreEmittedError);
+}
+
+function ignoreEmittedError(): void {}

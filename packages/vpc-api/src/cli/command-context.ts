@@ -19,7 +19,11 @@ export interface CommandContext {
   virtualPc(options?: { requireHardwareVirtualization?: boolean; minimumFreeBytes?: number }): Promise<VirtualPC>;
   /** Aborted (reason: VM_E_APP_SHUTTING_DOWN) on SIGINT/SIGTERM; chain commands pass it to vhd-diff. */
   stopSignal: AbortSignal;
-  /** A user path for single-path commands: relative to the shell's working directory, as every CLI does. */
+  /**
+   * A command-line path resolved against the shell's working directory, as every CLI does (the API's own rule,
+   * "relative to the other path", is for API callers). A trailing separator is kept, so the API can refuse a path
+   * that names a folder; an empty text stays empty, so it is refused as empty rather than naming the working folder.
+   */
   userPath(text: string): string;
 }
 
@@ -28,10 +32,26 @@ export type ContextFactory = () => CommandContext;
 export type SetExit = (code: number) => void;
 
 export function userPathResolver(cwd: string): (text: string) => string {
-  return (text) => path.resolve(cwd, text);
+  return (text) => {
+    if (text === '') return text;
+    const resolved = path.resolve(cwd, text);
+    const namesFolder = text.endsWith(path.sep) || text.endsWith('/');
+    return namesFolder && !resolved.endsWith(path.sep) ? `${resolved}${path.sep}` : resolved;
+  };
 }
 
-/** Prints a JSON result or a line of text. */
-export function printResult(context: CommandContext, json: unknown, text: string): void {
-  writeLine(context.io.stdout, context.json ? JSON.stringify(json, null, 2) : text);
+/**
+ * Prints a JSON result or a line of text; nothing with --quiet (which silences all but errors). A failed write
+ * rejects with its HRESULT (`vpc info >/dev/full`: ERROR_DISK_FULL); a reader that went away (EPIPE, `| head -0`)
+ * is not a failure of the command, as for `vpc cat`.
+ */
+export async function printResult(context: CommandContext, json: unknown, text: string): Promise<void> {
+  if (context.quiet) return;
+  try {
+    await writeLine(context.io.stdout, context.json ? JSON.stringify(json, null, 2) : text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return;
+    const { outputFailure } = await import('./output-failure.js');
+    throw outputFailure(error, context.lang);
+  }
 }

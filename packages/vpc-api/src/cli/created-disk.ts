@@ -3,8 +3,20 @@ import type { VMTask } from '../task/vm-task.js';
 import type { CommandContext } from './command-context.js';
 import { progressBar } from './progress.js';
 
-/** The `--json` shape of a created (or converted) disk. */
-export function createdDiskJson(disk: CreatedDisk) {
+/** The `--json` shape of a created (or converted) disk: `vpc create`, `create-diff`, `convert` (schemas/created-disk.schema.json). */
+export interface CreatedDiskJson {
+  path: string;
+  type: CreatedDisk['diskType'];
+  virtualSize: number;
+  fileSize: number;
+  /** null for a fixed disk. */
+  blockSize: number | null;
+  uniqueId: string;
+  /** A differencing disk's parent and the paths written into its locators; null otherwise. */
+  parent: { path: string; uniqueId: string; locators: { platformCode: string; path: string }[] } | null;
+}
+
+export function createdDiskJson(disk: CreatedDisk): CreatedDiskJson {
   return {
     path: disk.path,
     type: disk.diskType,

@@ -26,9 +26,43 @@ export interface LocatorReport {
   path: string | null;
 }
 
-/** The `vpc info --json` shape (issue 6). Sizes in bytes, timestamps ISO 8601. */
+/** One link of the chain: the image itself first, then each ancestor as far as the parents resolve. */
+export interface ChainLink {
+  path: string;
+  type: DiskTypeName | null;
+}
+
+/** Footer fields the summary fields above do not already carry, as stored (checksum with its validity). */
+export interface FooterReport {
+  cookie: string;
+  features: number;
+  formatVersion: number;
+  /** Byte offset of the dynamic header; null for the all-ones "none" of a fixed image. */
+  dataOffset: number | null;
+  checksum: number;
+  checksumValid: boolean;
+  savedState: number;
+}
+
+/** Dynamic-header fields not already among the summary fields (dynamic and differencing images). */
+export interface HeaderReport {
+  cookie: string;
+  /** Unused by the format: null for the all-ones value every writer stores. */
+  dataOffset: number | null;
+  tableOffset: number;
+  headerVersion: number;
+  checksum: number;
+  checksumValid: boolean;
+}
+
+/**
+ * The `vpc info --json` shape (schemas/info.schema.json): everything the text shows. Sizes in bytes, timestamps
+ * ISO 8601, 32-bit fields as numbers.
+ */
 export interface InfoReport {
   path: string;
+  /** The image file's size on the host. */
+  fileSize: number;
   type: DiskTypeName | null;
   virtualSize: number;
   originalSize: number;
@@ -41,12 +75,44 @@ export interface InfoReport {
   blockSize: number | null;
   maxTableEntries: number | null;
   allocatedBlocks: number | null;
+  footer: FooterReport;
+  header: HeaderReport | null;
   parent: null | {
     uniqueId: string;
     timestamp: string;
     unicodeName: string;
     locators: LocatorReport[];
     resolvedPath: string | null;
+  };
+  /** The whole chain, starting with this image; it ends early where a parent cannot be found. */
+  chain: ChainLink[];
+}
+
+/** A 64-bit offset as a number; null for the all-ones marker (which no safe integer can hold anyway). */
+function offsetOrNone(value: bigint): number | null {
+  return value === FIXED_DATA_OFFSET ? null : Number(value);
+}
+
+function footerReport(footer: Footer): FooterReport {
+  return {
+    cookie: footer.cookie,
+    features: footer.features,
+    formatVersion: footer.formatVersion,
+    dataOffset: offsetOrNone(footer.dataOffset),
+    checksum: footer.checksum,
+    checksumValid: footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })),
+    savedState: footer.savedState,
+  };
+}
+
+function headerReport(header: DynamicHeader): HeaderReport {
+  return {
+    cookie: header.cookie,
+    dataOffset: offsetOrNone(header.dataOffset),
+    tableOffset: header.tableOffset,
+    headerVersion: header.headerVersion,
+    checksum: header.checksum,
+    checksumValid: headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })),
   };
 }
 
@@ -89,8 +155,9 @@ export async function buildInfoReport(metadata: ImageMetadata): Promise<InfoRepo
       resolvedPath: resolved.path ?? null,
     };
   }
-  return {
+  const report: Omit<InfoReport, 'chain'> = {
     path: metadata.path,
+    fileSize: metadata.fileSize,
     type,
     virtualSize: footer.currentSize,
     originalSize: footer.originalSize,
@@ -103,8 +170,11 @@ export async function buildInfoReport(metadata: ImageMetadata): Promise<InfoRepo
     blockSize: header?.blockSize ?? null,
     maxTableEntries: header?.maxTableEntries ?? null,
     allocatedBlocks: countAllocated(metadata.bat),
+    footer: footerReport(footer),
+    header: header === undefined ? null : headerReport(header),
     parent,
   };
+  return { ...report, chain: [{ path: metadata.path, type }, ...(await resolvedChain(report))] };
 }
 
 /** The `vpc info` facts of the image at `path` (read-only; the file is not modified). */
@@ -119,8 +189,8 @@ export async function readImageInfoWithMetadata(path: string): Promise<{ metadat
 }
 
 /** The chain below `report` as far as it resolves: each ancestor's path and type (for the text output). */
-export async function resolvedChain(report: InfoReport, maxDepth = 32): Promise<{ path: string; type: string | null }[]> {
-  const chain: { path: string; type: string | null }[] = [];
+export async function resolvedChain(report: Pick<InfoReport, 'parent'>, maxDepth = 32): Promise<ChainLink[]> {
+  const chain: ChainLink[] = [];
   let next = report.parent?.resolvedPath ?? null;
   while (next !== null && chain.length < maxDepth) {
     const metadata = await readImageMetadata(next, { bat: false });
@@ -198,8 +268,8 @@ function headerLines(header: DynamicHeader, report: InfoReport): string[] {
  * Human-readable `vpc info`: every footer field, every header field with the locators' decoded paths, the
  * allocated block count, and the chain as far as it resolves.
  */
-export function renderInfoText(metadata: ImageMetadata, report: InfoReport, chain: { path: string; type: string | null }[]): string {
-  const lines = [label('Path', report.path), ...footerLines(metadata.footer, report)];
+export function renderInfoText(metadata: ImageMetadata, report: InfoReport, chain: readonly ChainLink[] = report.chain.slice(1)): string {
+  const lines = [label('Path', report.path), label('File size', `${report.fileSize} bytes`), ...footerLines(metadata.footer, report)];
   if (metadata.header !== undefined) lines.push(...headerLines(metadata.header, report));
   if (report.parent !== null) {
     lines.push(label('Parent resolved to', report.parent.resolvedPath ?? '(not found)'));

@@ -8,10 +8,22 @@ import type { Language } from '@vhdkit/vpc-errors';
 const LANGUAGE_KEYS = { en: true, es: true } satisfies Record<Language, true>;
 export const CLI_LANGUAGES = Object.keys(LANGUAGE_KEYS) as Language[];
 
-/** `--lang es|en` wins; otherwise Spanish when LANG starts with "es" (es_ES.UTF-8, es_MX…), English else. */
+/**
+ * The locale that decides the language of messages, as POSIX orders them: the first set and non-empty of
+ * `LC_ALL`, `LC_MESSAGES`, `LANG` (so `LC_ALL=C` gives English whatever `LANG` says).
+ */
+export function messagesLocale(env: NodeJS.ProcessEnv): string {
+  for (const name of ['LC_ALL', 'LC_MESSAGES', 'LANG'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+  }
+  return '';
+}
+
+/** `--lang es|en` wins; otherwise Spanish when the messages locale starts with "es" (es_ES.UTF-8, es_MX…), English else. */
 export function cliLanguage(flag: string | undefined, env: NodeJS.ProcessEnv): Language {
   if (flag === 'es' || flag === 'en') return flag;
-  return (env.LANG ?? '').toLowerCase().startsWith('es') ? 'es' : 'en';
+  return messagesLocale(env).toLowerCase().startsWith('es') ? 'es' : 'en';
 }
 
 /** The `--lang` value from raw arguments, for errors raised before commander has parsed them. */

@@ -8,9 +8,12 @@ export interface ProgressSink {
 
 const SILENT: ProgressSink = { update: () => undefined, stop: () => undefined };
 
-/** A cli-progress bar on stderr, only when stderr is a terminal and --quiet is not given; stdout stays clean. */
+/**
+ * A cli-progress bar on stderr, only when stderr is a terminal that understands cursor movement (not `TERM=dumb`:
+ * the bar is drawn with escape codes) and --quiet is not given; stdout stays clean.
+ */
 export function progressBar(io: CliIo, quiet: boolean, label: string): ProgressSink {
-  if (quiet || io.stderr.isTTY !== true) return SILENT;
+  if (quiet || io.stderr.isTTY !== true || io.env.TERM === 'dumb') return SILENT;
   const bar = new cliProgress.SingleBar(
     { stream: io.stderr, format: `${label} [{bar}] {percentage}% | {value}/{total} bytes`, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Language } from '@vhdkit/vpc-errors';
 import type { CliIo } from './cli-io.js';
+import { absorbWriteErrors } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { userPathResolver } from './command-context.js';
 import { registerCat, registerCheck, registerCompact, registerConvert, registerMerge, registerResize, registerSetParent, registerWrite } from './commands/chain.js';
@@ -14,8 +15,14 @@ import { CLI_LANGUAGES, cliLanguage, languageFlagIn } from './language.js';
 
 interface GlobalOptions {
   json?: boolean;
+  /** qemu-img's spelling: `--output=json` is `--json`. */
+  output?: 'text' | 'json';
   quiet?: boolean;
   lang?: string;
+}
+
+function wantsJson(options: GlobalOptions): boolean {
+  return options.json === true || options.output === 'json';
 }
 
 function packageVersion(): string {
@@ -36,6 +43,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const lateLanguage = (): Language => cliLanguage(program.opts<GlobalOptions>().lang ?? languageFlagIn(argv), io.env);
   const program = new Command('vpc');
   let usageText: string | undefined;
+  // Help and version text: each write settles with its failure, checked once commander is done (`vpc --help >/dev/full`).
+  const helpWrites: Promise<unknown>[] = [];
+  const writeHelp = (text: string) => {
+    helpWrites.push(new Promise((resolve) => io.stdout.write(text, resolve)));
+  };
 
   const context = (): CommandContext => {
     const options = program.opts<GlobalOptions>();
@@ -43,7 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return {
       io,
       lang,
-      json: options.json === true,
+      json: wantsJson(options),
       quiet: options.quiet === true,
       stopSignal: stopController.signal,
       userPath: userPathResolver(io.cwd),
@@ -62,13 +74,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program
     .description('Windows Virtual PC disk images for Node: create differencing, fixed and dynamic VHDs; inspect, read, write, merge, re-parent, convert and check them.')
     .version(packageVersion(), '-V, --version')
-    .option('--json', 'print the result (or the error) as JSON on stdout')
-    .option('-q, --quiet', 'no progress bar')
-    .addOption(new Option('--lang <language>', 'language of messages (default: from LANG)').choices(CLI_LANGUAGES))
+    .option('--json', 'print the result (or the error) as JSON on stdout (shapes: schemas/<command>.schema.json)')
+    .addOption(new Option('--output <format>', "text or json; '--output=json' is --json (qemu-img's spelling)").choices(['text', 'json']))
+    .option('-q, --quiet', 'no output but errors (no result, no progress bar); cat still writes the disk')
+    .addOption(new Option('--lang <language>', 'language of messages (default: from LC_ALL, LC_MESSAGES or LANG)').choices(CLI_LANGUAGES))
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
-      writeOut: (text: string) => io.stdout.write(text),
+      writeOut: writeHelp,
       writeErr: (text: string) => io.stderr.write(text),
       // Usage errors are reported (localized, in the common first-line format) when commander throws them.
       outputError: (text: string) => {
@@ -99,27 +112,38 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  absorbWriteErrors([io.stdout, io.stderr]);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (usageText === undefined) return error.exitCode; // help and version: 0; help after a bare `vpc`: 1
-      const [{ reportFailure }, { usageErrorDetail }, { VpcError }] = await Promise.all([
+      if (usageText === undefined) return (await helpWriteFailure(helpWrites, io, lateLanguage())) ?? error.exitCode; // help and version: 0; help after a bare `vpc`: 1
+      const [{ reportFailure }, { usageErrorDetail }, { usageContext }, { VpcError }] = await Promise.all([
         import('./error-output.js'),
         import('../errors/details.js'),
+        import('./usage-help.js'),
         import('@vhdkit/vpc-errors'),
       ]);
       const lang = lateLanguage();
-      const usage = new VpcError('E_INVALIDARG', { lang, detail: usageErrorDetail(error.code, usageText, lang) });
-      return reportFailure(io, usage, lang, program.opts<GlobalOptions>().json === true);
+      const detail = `${usageErrorDetail(error.code, usageText, lang).replace(/\.$/, '')}${usageContext(program, argv, error.code, lang)}`;
+      const usage = new VpcError('E_INVALIDARG', { lang, detail });
+      return reportFailure(io, usage, lang, wantsJson(program.opts<GlobalOptions>()));
     }
     const { reportFailure } = await import('./error-output.js');
-    return reportFailure(io, error, lateLanguage(), program.opts<GlobalOptions>().json === true);
+    return reportFailure(io, error, lateLanguage(), wantsJson(program.opts<GlobalOptions>()));
   } finally {
     if (io.handleSignals === true) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
   }
+}
+
+/** The exit code of a failed help or version write, reported in the error-line format; undefined when all went out. */
+async function helpWriteFailure(writes: readonly Promise<unknown>[], io: CliIo, lang: Language): Promise<number | undefined> {
+  const failure = (await Promise.all(writes)).find((error) => error !== null && error !== undefined);
+  if (failure === undefined || (failure as NodeJS.ErrnoException).code === 'EPIPE') return undefined;
+  const [{ reportFailure }, { outputFailure }] = await Promise.all([import('./error-output.js'), import('./output-failure.js')]);
+  return reportFailure(io, outputFailure(failure, lang), lang, false);
 }

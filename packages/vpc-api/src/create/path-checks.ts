@@ -7,6 +7,7 @@ import {
   isAbsolutePath,
   isDriveRelative,
   lengthProblem,
+  namesAFolderProblem,
   presenceProblem,
   resolvePair,
 } from '../paths/path-rules.js';
@@ -31,7 +32,8 @@ function refusePresence(problem: PathProblem, named: NamedArgument, lang: Langua
 
 /**
  * Steps 3–7 of the documented order, pure (no I/O): E_POINTER for every argument first, then ERROR_BAD_PATHNAME
- * (not a string, empty, both relative, drive-relative), ERROR_INVALID_NAME, resolution against the other path's
+ * (not a string, empty, both relative, drive-relative), ERROR_INVALID_NAME (a forbidden character, then a trailing
+ * separator), resolution against the other path's
  * folder, ERROR_BUFFER_OVERFLOW.
  */
 export function checkPathPair(imagePath: unknown, parentPath: unknown, style: PathStyle, lang: Language): ResolvedPair {
@@ -53,6 +55,7 @@ export function checkPathPair(imagePath: unknown, parentPath: unknown, style: Pa
     throw refusal('ERROR_BAD_PATHNAME', lang, detail(lang, DETAILS.bothRelative, { imagePath: image, parentPath: parent }));
   }
   for (const text of [image, parent]) refuseInvalidCharacters(text, style, lang);
+  for (const text of [image, parent]) refuseFolderName(text, style, lang);
   const resolved = resolvePair(image, parent, style);
   refuseTooLong(resolved.imagePath, lang);
   refuseTooLong(resolved.parentPath, lang);
@@ -68,6 +71,7 @@ export function checkSinglePath(path: unknown, style: PathStyle, lang: Language)
   if (isDriveRelative(text, style)) throw refusal('ERROR_BAD_PATHNAME', lang, detail(lang, DETAILS.driveRelative, { path: text }));
   if (!isAbsolutePath(text, style)) throw refusal('ERROR_BAD_PATHNAME', lang, detail(lang, DETAILS.relativeWithoutAnchor, { path: text }));
   refuseInvalidCharacters(text, style, lang);
+  refuseFolderName(text, style, lang);
   const resolved = pathApiFor(style).resolve(text);
   refuseTooLong(resolved, lang);
   return resolved;
@@ -78,6 +82,10 @@ function refuseInvalidCharacters(text: string, style: PathStyle, lang: Language)
   if (problem?.kind === 'invalid-character') {
     throw refusal('ERROR_INVALID_NAME', lang, detail(lang, DETAILS.invalidCharacter, { path: text, character: problem.character, index: problem.index }));
   }
+}
+
+function refuseFolderName(text: string, style: PathStyle, lang: Language): void {
+  if (namesAFolderProblem(text, style) !== undefined) throw refusal('ERROR_INVALID_NAME', lang, detail(lang, DETAILS.namesAFolder, { path: text }));
 }
 
 function refuseTooLong(resolved: string, lang: Language): void {

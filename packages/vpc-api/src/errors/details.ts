@@ -42,6 +42,10 @@ export const DETAILS = {
     (p) => `${JSON.stringify(p.character)} at position ${p.index} of ${JSON.stringify(p.path)}`,
     (p) => `${JSON.stringify(p.character)} en la posición ${p.index} de ${JSON.stringify(p.path)}`,
   ),
+  namesAFolder: template<{ path: string }>(
+    (p) => `${p.path} ends in a separator, so it names a folder, not an image file`,
+    (p) => `${p.path} termina en un separador, así que nombra una carpeta, no un archivo de imagen`,
+  ),
   pathTooLong: template<{ path: string; length: number }>(
     (p) => `${p.path} has ${p.length} UTF-16 code units (at most 259)`,
     (p) => `${p.path} tiene ${p.length} unidades UTF-16 (259 como máximo)`,
@@ -58,9 +62,10 @@ export const DETAILS = {
     (p) => `${p.path}: ${p.reason}`,
     (p) => `${p.path}: ${p.reason}`,
   ),
+  /** The maximum is inclusive (2040 GiB is accepted); the FAT16 guest bound is exclusive (under 2000 MB). */
   sizeAboveLimit: template<{ sizeBytes: number; limitBytes: number; fat16Guest: boolean }>(
-    (p) => `${p.sizeBytes} bytes; must be under ${p.limitBytes} bytes${p.fat16Guest ? ' with a FAT16 guest volume' : ''}`,
-    (p) => `${p.sizeBytes} bytes; debe ser menor que ${p.limitBytes} bytes${p.fat16Guest ? ' con un volumen FAT16 invitado' : ''}`,
+    (p) => `${p.sizeBytes} bytes; must be ${p.fat16Guest ? `under ${p.limitBytes} bytes with a FAT16 guest volume` : `at most ${p.limitBytes} bytes`}`,
+    (p) => `${p.sizeBytes} bytes; debe ser ${p.fat16Guest ? `menor que ${p.limitBytes} bytes con un volumen FAT16 invitado` : `como máximo ${p.limitBytes} bytes`}`,
   ),
   sizeBelowLimit: template<{ sizeBytes: number; limitBytes: number; fat32Guest: boolean }>(
     (p) => `${p.sizeBytes} bytes; must be at least ${p.limitBytes} bytes${p.fat32Guest ? ' with a FAT32 guest volume' : ''}`,

@@ -11,6 +11,7 @@ export type PathProblem =
   | { kind: 'empty' }                                     // '' → ERROR_BAD_PATHNAME
   | { kind: 'drive-relative' }                            // 'C:name' → ERROR_BAD_PATHNAME
   | { kind: 'invalid-character'; character: string; index: number } // → ERROR_INVALID_NAME
+  | { kind: 'names-a-folder' }                            // C:\vms\c.vhd\, '/d/new/' → ERROR_INVALID_NAME
   | { kind: 'too-long'; lengthUtf16: number };            // → ERROR_BUFFER_OVERFLOW
 
 // Characters Windows refuses in file names (naming-a-file rules), minus the separators handled per style.
@@ -48,6 +49,15 @@ export function invalidCharacterProblem(text: string, style: PathStyle): PathPro
     if (forbidden) return { kind: 'invalid-character', character, index };
   }
   return undefined;
+}
+
+/**
+ * A path that ends in a separator names a folder, never a file: Windows refuses to create or open a file through
+ * `C:\vms\c.vhd\` (STATUS_OBJECT_NAME_INVALID, i.e. ERROR_INVALID_NAME). Checked on the text as given, because
+ * resolution drops the trailing separator. Under win32 `/` is already an invalid character.
+ */
+export function namesAFolderProblem(text: string, style: PathStyle): PathProblem | undefined {
+  return text.endsWith(style === 'win32' ? '\\' : '/') ? { kind: 'names-a-folder' } : undefined;
 }
 
 /** `C:name` is relative to drive C's current folder, which this API never consults. */

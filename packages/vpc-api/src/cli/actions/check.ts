@@ -1,5 +1,6 @@
 import { check, repair } from '@vhdkit/vhd-diff';
 import { checkReportLines, repairReportLines } from '../check-report-text.js';
+import { checkResultJson } from '../command-results.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 
@@ -12,11 +13,11 @@ export async function checkImage(ctx: CommandContext, image: string, options: { 
   if (options.repair === true) {
     const outcome = await repair(path);
     const lines = repairReportLines(outcome, path, ctx.lang);
-    printResult(ctx, outcome, lines.join('\n'));
+    await printResult(ctx, checkResultJson(outcome.after, outcome.repaired), lines.join('\n'));
     return outcome.after.ok ? 0 : CHECK_PROBLEMS_EXIT_CODE;
   }
   const report = await check(path);
   const lines = checkReportLines(report, path, ctx.lang);
-  printResult(ctx, report, lines.join('\n'));
+  await printResult(ctx, checkResultJson(report), lines.join('\n'));
   return report.ok ? 0 : CHECK_PROBLEMS_EXIT_CODE;
 }

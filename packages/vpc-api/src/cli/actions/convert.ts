@@ -1,5 +1,4 @@
 import { convert } from '@vhdkit/vhd-diff';
-import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 import { createdDiskJson, describeCreated } from '../created-disk.js';
@@ -7,8 +6,7 @@ import { progressBar } from '../progress.js';
 import { stoppedReason } from '../stopped-reason.js';
 
 /** `vpc convert <source> <destination> --type fixed|dynamic`: flattens the chain into a new image. Returns the exit code. */
-export async function convertImage(ctx: CommandContext, source: string, destination: string, options: { type: string }): Promise<number> {
-  if (options.type !== 'fixed' && options.type !== 'dynamic') throw refusal('E_INVALIDARG', ctx.lang, `--type ${options.type}`);
+export async function convertImage(ctx: CommandContext, source: string, destination: string, options: { type: 'fixed' | 'dynamic' }): Promise<number> {
   const bar = progressBar(ctx.io, ctx.quiet, 'Convert');
   try {
     const disk = await convert(ctx.userPath(source), ctx.userPath(destination), {
@@ -16,7 +14,7 @@ export async function convertImage(ctx: CommandContext, source: string, destinat
       blockingReads: true, // a single-purpose process: as vpc cat
     });
     bar.stop();
-    printResult(ctx, createdDiskJson(disk), describeCreated(disk));
+    await printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   } catch (error) {
     bar.stop();
     throw await stoppedReason(ctx, error);

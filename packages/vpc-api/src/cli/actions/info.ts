@@ -1,14 +1,10 @@
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
-import { readImageInfoWithMetadata, renderInfoText, resolvedChain } from '../info-report.js';
+import { readImageInfoWithMetadata, renderInfoText } from '../info-report.js';
 
 /** `vpc info <path>`: every footer and header field (or the `--json` report). Returns the exit code. */
 export async function showInfo(ctx: CommandContext, path: string): Promise<number> {
   const { metadata, report } = await readImageInfoWithMetadata(ctx.userPath(path));
-  if (ctx.json) {
-    printResult(ctx, report, '');
-  } else {
-    printResult(ctx, report, renderInfoText(metadata, report, await resolvedChain(report)));
-  }
+  await printResult(ctx, report, ctx.json ? '' : renderInfoText(metadata, report));
   return 0;
 }

@@ -1,10 +1,12 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { openDisk } from '@vhdkit/vhd-diff';
-import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
+import type { WriteResultJson } from '../command-results.js';
 import { parseSizeArgument } from '../size-argument.js';
+import { toVpcError } from '../../errors/hresult-map.js';
+import { badByteCount } from '../usage-help.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
 /** Input gathered per disk.write: 8 blocks of the default 2 MiB (one fdatasync each time instead of one per chunk). */
@@ -18,9 +20,42 @@ export interface WriteOptions {
 /** `vpc write <image> --offset N [--input file|-]`: writes the input's bytes into the virtual disk. Returns the exit code. */
 export async function writeImage(ctx: CommandContext, image: string, options: WriteOptions): Promise<number> {
   const offset = parseSizeArgument(options.offset);
-  if (offset === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--offset ${options.offset}`);
-  const input: Readable = options.input === '-' ? ctx.io.stdin() : createReadStream(ctx.userPath(options.input));
+  if (offset === undefined) throw badByteCount('write', '--offset', options.offset, ctx.lang);
+  if (options.input === '-') return writeInput(ctx, image, offset, () => ctx.io.stdin());
+  const inputPath = ctx.userPath(options.input);
+  const inputFile = await openInput(ctx, inputPath);
+  try {
+    return await writeInput(ctx, image, offset, () => fileChunks(ctx, inputFile, inputPath));
+  } finally {
+    await inputFile.close();
+  }
+}
+
+/**
+ * The input file, opened before the image so a missing one is reported as itself (ERROR_FILE_NOT_FOUND with its
+ * path) rather than surfacing later as an unhandled stream error.
+ */
+async function openInput(ctx: CommandContext, path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw toVpcError(error, { lang: ctx.lang, detail: path });
+  }
+}
+
+/** The input file's bytes; a read failure (a folder: EISDIR) is reported with the input's path. */
+async function* fileChunks(ctx: CommandContext, file: FileHandle, path: string): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of file.createReadStream({ autoClose: false })) yield chunk as Uint8Array;
+  } catch (error) {
+    throw toVpcError(error, { lang: ctx.lang, detail: path });
+  }
+}
+
+/** Streams the input into the image (the input is started only once the image is open for writing). */
+async function writeInput(ctx: CommandContext, image: string, offset: number, openStream: () => AsyncIterable<unknown>): Promise<number> {
   const disk = await openDisk(ctx.userPath(image), { writable: true });
+  const input = openStream();
   // Input arrives in pipe-sized chunks (64 KiB); each disk.write is crash-ordered with its own fdatasync, so the
   // chunks are gathered into larger writes. Nothing is acknowledged before the end, so nothing is lost by it.
   const pending = Buffer.allocUnsafe(WRITE_GATHER_BYTES);
@@ -53,6 +88,7 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
   } finally {
     await disk.close();
   }
-  printResult(ctx, { path: disk.path, offset, bytesWritten: written }, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
+  const result: WriteResultJson = { path: disk.path, offset, bytesWritten: written };
+  await printResult(ctx, result, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
   return 0;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { ContextFactory, SetExit } from '../command-context.js';
 import type { WriteOptions } from '../actions/write.js';
 
@@ -22,7 +23,7 @@ export function registerWrite(program: Command, context: ContextFactory, setExit
     .command('write')
     .description('write bytes from a file or stdin into the virtual disk at an offset')
     .argument('<image>', 'a fixed, dynamic or differencing image (opened for writing)')
-    .requiredOption('--offset <bytes>', 'virtual byte offset (K, M, G, T suffixes allowed)')
+    .requiredOption('--offset <bytes>', 'virtual byte offset: whole bytes, or with a K, M, G or T suffix (binary multiples: 4K, 1.5M)')
     .option('--input <file>', "the bytes to write; '-' for stdin", '-')
     .action(async (image: string, options: WriteOptions) => {
       const ctx = context();
@@ -31,11 +32,18 @@ export function registerWrite(program: Command, context: ContextFactory, setExit
     });
 }
 
+const MERGE_HELP = `
+After a successful merge the child file is deleted, as Hyper-V's Merge-VHD does:
+its sectors are now in the parent (other children of that parent no longer
+match it). A merge that fails or is interrupted leaves the child in place;
+running vpc merge on it again finishes the job (<child>.merge-journal records it).`;
+
 export function registerMerge(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('merge')
-    .description('commit a differencing child into its parent (only the sectors the child holds)')
-    .argument('<child>', 'the differencing image')
+    .description('commit a differencing child into its parent (only the sectors the child holds), then delete the child')
+    .argument('<child>', 'the differencing image (deleted after a successful merge)')
+    .addHelpText('after', MERGE_HELP)
     .action(async (child: string) => {
       const ctx = context();
       const { mergeChild } = await import('../actions/merge.js');
@@ -63,8 +71,8 @@ export function registerConvert(program: Command, context: ContextFactory, setEx
     .description('flatten an image and its chain into a new standalone fixed or dynamic image')
     .argument('<source>', 'the image to read (with its chain)')
     .argument('<destination>', 'the new image (never replaces an existing file)')
-    .requiredOption('--type <type>', 'fixed or dynamic')
-    .action(async (source: string, destination: string, options: { type: string }) => {
+    .addOption(new Option('--type <type>', 'the new image\'s type').choices(['fixed', 'dynamic']).makeOptionMandatory())
+    .action(async (source: string, destination: string, options: { type: 'fixed' | 'dynamic' }) => {
       const ctx = context();
       const { convertImage } = await import('../actions/convert.js');
       setExit(await convertImage(ctx, source, destination, options));

@@ -1,19 +1,27 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { ContextFactory, SetExit } from '../command-context.js';
 import type { CommonCreateOptions, CreateOptions } from '../actions/create.js';
 
 // Registration only: the VirtualPC facade, its volume probe and the progress bar load when a creation runs.
 
+const RELATIVE_PATHS_HELP = `
+Relative paths are relative to the current folder, as for every vpc command
+(\`vpc create-diff child.vhd base.vhd\` in the parent's folder). The API itself
+(VirtualPC.createDifferencingVirtualHardDisk) keeps Virtual PC's rule instead: a
+relative path is resolved against the folder of the other path. A path that
+ends in a separator names a folder and is refused (ERROR_INVALID_NAME).`;
+
 export function registerCreateDiff(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('create-diff')
-    .description('create a differencing disk; a relative path is resolved against the folder of the other path')
-    // Optional in the parser so that a missing path reaches the API and reports E_POINTER like a null pointer would.
-    .argument('[imagePath]', 'the new child image')
-    .argument('[parentPath]', 'the parent image (fixed, dynamic or differencing)')
+    .description('create a differencing disk')
+    .argument('<imagePath>', 'the new child image')
+    .argument('<parentPath>', 'the parent image (fixed, dynamic or differencing)')
     .option('--require-hardware-virtualization', 'refuse when the CPU lacks vmx/svm')
     .option('--min-free <size>', 'free space the volume must have before starting (default 8M)')
-    .action(async (imagePath: string | undefined, parentPath: string | undefined, options: CommonCreateOptions) => {
+    .addHelpText('after', RELATIVE_PATHS_HELP)
+    .action(async (imagePath: string, parentPath: string, options: CommonCreateOptions) => {
       const ctx = context();
       const { createDifferencing } = await import('../actions/create.js');
       setExit(await createDifferencing(ctx, imagePath, parentPath, options));
@@ -23,10 +31,10 @@ export function registerCreateDiff(program: Command, context: ContextFactory, se
 export function registerCreate(program: Command, context: ContextFactory, setExit: SetExit): void {
   program
     .command('create')
-    .description('create a fixed or dynamic disk (a relative path is relative to the working directory)')
+    .description('create a fixed or dynamic disk (a relative path is relative to the current folder)')
     .argument('<path>', 'the new image')
-    .requiredOption('--size <size>', 'virtual size in bytes, or with a K, M, G or T suffix (binary multiples)')
-    .option('--type <type>', 'dynamic or fixed', 'dynamic')
+    .requiredOption('--size <size>', 'virtual size: whole bytes, or with a K, M, G or T suffix (binary multiples: 64M, 1.5G)')
+    .addOption(new Option('--type <type>', 'disk type').choices(['dynamic', 'fixed']).default('dynamic'))
     .option('--block-size <size>', 'dynamic disks: block size (default 2M)')
     .option('--require-hardware-virtualization', 'refuse when the CPU lacks vmx/svm')
     .option('--min-free <size>', 'free space the volume must have before starting (default 8M)')
