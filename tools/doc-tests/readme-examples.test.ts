@@ -5,17 +5,30 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { transformSync } from '@swc/core';
-import { sharedFixturePath, sharedFixtures, testFolder } from '@vhdkit/test-support';
+import { nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder, type NginxServer } from '@vhdkit/test-support';
 import { createDynamicDisk } from '@vhdkit/vhd-diff';
 import { VirtualPC } from '@vhdkit/vpc-api';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { allExamples, exampleName, repoRoot, rewritePlaceholderPaths, type ReadmeExample } from './readme-examples.mjs';
 
 const examples = allExamples();
 const folders = testFolder('vhdkit-doc-');
 const windowsChild = sharedFixtures();
+
+/** `https://images.example/<file>` in an example is `<file>` of its `/vms/` folder, served by a local nginx. */
+const PLACEHOLDER_ORIGIN = 'https://images.example/';
+let server: NginxServer | undefined;
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function rewritePlaceholderUrls(code: string, folder: string): Promise<string> {
+  if (!code.includes(PLACEHOLDER_ORIGIN)) return code;
+  server ??= await startNginx(folders.path());
+  return code.replaceAll(PLACEHOLDER_ORIGIN, server.url('ranges', `${relative(folders.path(), folder)}/vms/`));
+}
 
 /**
  * The READMEs show the facade's `VMTask<T>` form (`await vpc.createDifferencingVirtualHardDisk(…)` gives the disk).
@@ -77,10 +90,11 @@ describe('README examples', () => {
 
   for (const example of examples) {
     const needsWindowsChild = example.code.includes('/vms/windows-child.vhd');
-    it.skipIf(needsWindowsChild && !windowsChild.available)(`${example.file}:${example.line} (${example.lang}) runs`, async () => {
+    const needsServer = example.code.includes(PLACEHOLDER_ORIGIN);
+    it.skipIf((needsWindowsChild && !windowsChild.available) || (needsServer && !nginx().available))(`${example.file}:${example.line} (${example.lang}) runs`, async () => {
       const folder = await exampleWorld(example);
       const script = join(folder, 'example.mjs');
-      await writeFile(script, rewritePlaceholderPaths(javascriptOf(example), folder));
+      await writeFile(script, await rewritePlaceholderUrls(rewritePlaceholderPaths(javascriptOf(example), folder), folder));
       const run = spawnSync(process.execPath, [...adapterArgs, script], { cwd: folder, encoding: 'utf8', timeout: 60_000 });
       expect(run.error, `${example.file}:${example.line} could not run`).toBeUndefined();
       expect(run.status, `${example.file}:${example.line} failed:\n${run.stderr}`).toBe(0);

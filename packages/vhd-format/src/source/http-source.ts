@@ -15,6 +15,7 @@ import { withRetries } from './retry.js';
 import type { RetryPolicy } from './retry.js';
 import { VhdSourceError } from './source-error.js';
 
+/** How `httpSource` talks to the server: requests in flight, part and read-ahead sizes, retries, headers, fetch. */
 export interface HttpSourceOptions {
   /** The fetch to use (default: the global one); for custom agents, proxies or tests. */
   fetch?: typeof globalThis.fetch;

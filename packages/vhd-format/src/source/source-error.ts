@@ -22,6 +22,7 @@ export type VhdSourceErrorCode =
   /** The location given to open is not a usable absolute http(s) URL. */
   | 'BAD_URL';
 
+/** What a source failure concerns: the source's name, the byte offset and HTTP status where they apply, the cause. */
 export interface VhdSourceErrorDetails {
   /** The byte offset of the read that failed, when a read failed. */
   offset?: number;
@@ -30,6 +31,7 @@ export interface VhdSourceErrorDetails {
   cause?: unknown;
 }
 
+/** A failure of a random-access source (today: HTTP), with a stable `code`; never mixed or partial bytes. */
 export class VhdSourceError extends Error {
   readonly code: VhdSourceErrorCode;
   /** The source's name: a URL or a path. */

@@ -1,6 +1,7 @@
 import { compact } from '@vhdkit/vhd-diff';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
+import { compactResultJson } from '../command-results.js';
 import { progressBar } from '../progress.js';
 import { stoppedReason } from '../stopped-reason.js';
 
@@ -14,9 +15,9 @@ export async function compactImage(ctx: CommandContext, image: string, options: 
       onProgress: (p) => bar.update(p.bytesWritten, p.totalBytes),
     });
     bar.stop();
-    printResult(
+    await printResult(
       ctx,
-      result,
+      compactResultJson(result),
       `Compacted ${result.path}: ${result.blocksBefore} → ${result.blocksAfter} blocks, ${result.fileSizeBefore} → ${result.fileSizeAfter} bytes` +
         (result.sectorsUnmarked > 0 ? ` (${result.sectorsUnmarked} sectors equal to the parent's unmarked)` : ''),
     );
