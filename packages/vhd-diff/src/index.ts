@@ -6,3 +6,5 @@ export { createDifferencingDisk } from './create/differencing.js';
 export { createDynamicDisk } from './create/dynamic.js';
 export { createFixedDisk } from './create/fixed.js';
 export * from './chain/index.js';
+export { importRaw } from './import/import-raw.js';
+export type { ImportOptions, ImportedDisk } from './import/types.js';
