@@ -8,3 +8,7 @@ export { createFixedDisk } from './create/fixed.js';
 export * from './chain/index.js';
 export { importRaw } from './import/import-raw.js';
 export type { ImportOptions, ImportedDisk } from './import/types.js';
+export { exportStream } from './export/export-stream.js';
+export type { ExportOptions, VhdExport } from './export/export-stream.js';
+export { exportToFile } from './export/export-file.js';
+export type { ExportedFile } from './export/export-file.js';

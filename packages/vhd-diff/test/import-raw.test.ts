@@ -154,7 +154,7 @@ describe.skipIf(readersMissing)('from a pipe', { timeout: 60_000 }, () => {
   });
 
   it('a Node Readable of small, unaligned chunks', async () => {
-    const pieces = [...Array.from({ length: Math.ceil(ODD.length / 77_777) }, (_, index) => ODD.subarray(index * 77_777, (index + 1) * 77_777))];
+    const pieces = Array.from({ length: Math.ceil(ODD.length / 77_777) }, (_, index) => ODD.subarray(index * 77_777, (index + 1) * 77_777));
     const imagePath = folder.nextPath('chunks.vhd');
     const imported = await importRaw(Readable.from(pieces), imagePath, { type: 'dynamic', blockSize: 512 * KiB });
     expect(imported.storedBlocks).toBe(nonZeroBlocks(ODD, 512 * KiB));
@@ -184,15 +184,16 @@ describe.skipIf(!readers.sevenZip.available)('--azure', () => {
   });
 });
 
-describe('failures: a typed error and no file', () => {
-  async function expectNothingLeft(case_: (folderPath: string) => Promise<unknown>, code: string): Promise<void> {
-    const caseFolder = await folder.nextFolder();
-    const error = await case_(caseFolder).then(() => undefined, (thrown: unknown) => thrown);
-    expect(error).toBeInstanceOf(VhdIoError);
-    expect((error as VhdIoError).code).toBe(code);
-    expect((await listFolder(caseFolder)).filter((name) => !name.endsWith('.raw'))).toEqual([]);
-  }
+/** Runs a failing import in a fresh folder: the error is a VhdIoError with `code`, and nothing but sources is left. */
+async function expectNothingLeft(case_: (folderPath: string) => Promise<unknown>, code: string): Promise<void> {
+  const caseFolder = await folder.nextFolder();
+  const error = await case_(caseFolder).then(() => undefined, (thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(VhdIoError);
+  expect((error as VhdIoError).code).toBe(code);
+  expect((await listFolder(caseFolder)).filter((name) => !name.endsWith('.raw'))).toEqual([]);
+}
 
+describe('failures: a typed error and no file', () => {
   it('a file longer than the size asked for', async () => {
     const source = await writeRaw(ODD);
     await expectNothingLeft((at) => importRaw(source, `${at}/x.vhd`, { type: 'dynamic', size: 4 * MiB }), 'SIZE_TOO_SMALL');
