@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
 import { VhdIoError, check, importRaw, openDisk } from '../src/index.js';
@@ -217,6 +217,16 @@ describe('failures: a typed error and no file', () => {
       if (bytesWritten > 0) controller.abort();
     };
     await expectNothingLeft((at) => importRaw(source, `${at}/x.vhd`, { type: 'dynamic', blockSize: 512 * KiB, signal: controller.signal, onProgress }), 'ABORTED');
+  });
+
+  it('an abort while a pipe stays open and silent: the pending read is interrupted', async () => {
+    const silent = new PassThrough();
+    silent.write(randomBytes(3 * MiB));
+    const controller = new AbortController();
+    const onProgress = ({ bytesWritten }: { bytesWritten: number }) => {
+      if (bytesWritten > 0) setTimeout(() => controller.abort(), 50);
+    };
+    await expectNothingLeft((at) => importRaw(silent, `${at}/x.vhd`, { type: 'fixed', signal: controller.signal, onProgress }), 'ABORTED');
   });
 
   it('a source stream that fails', async () => {

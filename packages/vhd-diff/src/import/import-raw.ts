@@ -27,6 +27,9 @@ export async function importRaw(source: string | Readable, outPath: string, opti
   throwIfAborted(options.signal, imagePath);
   const request = checkRequest(options, imagePath);
   const raw = await openRawSource(source);
+  // A read may wait on a pipe that stays open: an abort must not wait for its next byte.
+  const interrupt = () => raw.interrupt();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
   try {
     const knownSize = knownVirtualSize(request, raw, imagePath);
     let outcome: { virtualSize: number; fileSize: number; sourceBytes: number; storedBlocks?: number } | undefined;
@@ -47,12 +50,17 @@ export async function importRaw(source: string | Readable, outPath: string, opti
         const limitBytes = knownSize ?? MAX_VIRTUAL_SIZE;
         let sourceBytes = 0;
         options.onProgress?.({ bytesWritten: 0, totalBytes });
-        for await (const chunk of sourceChunks(raw, request.type === 'fixed' ? FIXED_CHUNK_BYTES : request.blockSize)) {
-          throwIfAborted(options.signal, imagePath);
-          if (chunk.position + chunk.validBytes > limitBytes) throw sourceTooLong(request, limitBytes, imagePath, raw.name);
-          await output.accept(chunk);
-          sourceBytes += chunk.validBytes;
-          options.onProgress?.({ bytesWritten: sourceBytes, totalBytes: Math.max(totalBytes, sourceBytes) });
+        try {
+          for await (const chunk of sourceChunks(raw, request.type === 'fixed' ? FIXED_CHUNK_BYTES : request.blockSize)) {
+            throwIfAborted(options.signal, imagePath);
+            if (chunk.position + chunk.validBytes > limitBytes) throw sourceTooLong(request, limitBytes, imagePath, raw.name);
+            await output.accept(chunk);
+            sourceBytes += chunk.validBytes;
+            options.onProgress?.({ bytesWritten: sourceBytes, totalBytes: Math.max(totalBytes, sourceBytes) });
+          }
+        } catch (error) {
+          throwIfAborted(options.signal, imagePath); // an interrupted read fails as the abort it is
+          throw error;
         }
         throwIfAborted(options.signal, imagePath);
         const virtualSize = knownSize ?? virtualSizeFor(roundUp(sourceBytes, request.sizeUnit), imagePath);
@@ -74,6 +82,7 @@ export async function importRaw(source: string | Readable, outPath: string, opti
       uniqueIdText: uniqueIdToString(uniqueId),
     };
   } finally {
+    options.signal?.removeEventListener('abort', interrupt);
     await raw.close().catch(() => undefined);
   }
 }

@@ -15,6 +15,8 @@ export interface RawSource {
   readonly knownBytes: number | undefined;
   /** Fills `target` from where the last call stopped; fewer bytes than asked only at the end. */
   fill(target: Uint8Array): Promise<number>;
+  /** Makes a fill waiting for bytes that may never come (an open pipe) fail at once. */
+  interrupt(): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,9 @@ class FileSource implements RawSource {
     return filled;
   }
 
+  /** Reads of files end by themselves (a FIFO's reader waits in the thread pool and cannot be interrupted). */
+  interrupt(): void {}
+
   close(): Promise<void> {
     return this.#handle.close();
   }
@@ -79,12 +84,19 @@ class FileSource implements RawSource {
 class StreamSource implements RawSource {
   readonly name = 'stream';
   readonly knownBytes = undefined;
+  readonly #stream: Readable;
   readonly #chunks: AsyncIterator<unknown>;
   #pending: Uint8Array = new Uint8Array(0);
   #ended = false;
 
   constructor(stream: Readable) {
+    this.#stream = stream;
     this.#chunks = stream[Symbol.asyncIterator]();
+  }
+
+  /** Destroying the stream rejects the pending read. */
+  interrupt(): void {
+    this.#stream.destroy();
   }
 
   async fill(target: Uint8Array): Promise<number> {

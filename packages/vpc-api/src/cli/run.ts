@@ -7,6 +7,7 @@ import { userPathResolver } from './command-context.js';
 import { registerCat, registerCheck, registerConvert, registerMerge, registerSetParent, registerWrite } from './commands/chain.js';
 import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
+import { registerExport, registerImport } from './commands/transfer.js';
 import { CLI_LANGUAGES, cliLanguage, languageFlagIn } from './language.js';
 
 // Start-up cost matters (scripts run `vpc` once per image): this module loads only commander and the command
@@ -85,6 +86,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerSetParent(program, context, setExit);
   registerConvert(program, context, setExit);
   registerCheck(program, context, setExit);
+  registerImport(program, context, setExit);
+  registerExport(program, context, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
 
   // The error catalogue loads on demand, so the stop signal is aborted a moment after the OS signal, once it is there.
