@@ -175,7 +175,7 @@ export class VirtualPC {
       const expanded = type === 'fixed' ? fixedFileBytes(size) : fullyExpandedDynamicFileBytes(size, blockSize ?? DEFAULT_BLOCK_SIZE, false);
       const prepared = await this.#checkDestination(target, expanded, guard);
       const work: TaskWork<ImportedDisk> = (signal, onProgress) =>
-        importRaw(source, prepared.imagePath, { ...options, size: sizeBytes, signal, onProgress: (p) => onProgress(p.bytesWritten, p.totalBytes) });
+        importRaw(source, prepared.imagePath, { type, size: sizeBytes, blockSize, azure: options.azure, signal, onProgress: (p) => onProgress(p.bytesWritten, p.totalBytes) });
       return { prepared, work };
     });
   }

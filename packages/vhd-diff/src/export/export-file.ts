@@ -33,11 +33,11 @@ export async function exportToFile(
       async (handle) => {
         let position = 0;
         options.onProgress?.({ bytesWritten: 0, totalBytes: planned.length });
-        for await (const chunk of planned.stream()) {
-          await writeFully(handle, chunk as Uint8Array, position).catch((error: unknown) => {
+        for await (const chunk of planned.reusedChunks()) {
+          await writeFully(handle, chunk, position).catch((error: unknown) => {
             throw toVhdIoError(error, 'writing', path);
           });
-          position += (chunk as Uint8Array).length;
+          position += chunk.length;
           options.onProgress?.({ bytesWritten: position, totalBytes: planned.length });
         }
       },

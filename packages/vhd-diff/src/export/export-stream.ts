@@ -27,6 +27,11 @@ export interface VhdExport {
   readonly storedBlocks?: number;
   stream(): Readable;
   webStream(): ReadableStream<Uint8Array>;
+  /**
+   * The chunks themselves, for a consumer that is done with each chunk when it asks for the next (a file writer):
+   * they come from a small ring of reused buffers, which saves a page fault per 4 KiB of fresh memory.
+   */
+  reusedChunks(): AsyncGenerator<Uint8Array>;
   /** Releases a disk the export opened itself when no stream is read (a finished or destroyed stream does it). */
   close(): Promise<void>;
 }
@@ -57,10 +62,10 @@ export async function exportStream(source: VhdDisk | string, options: ExportOpti
     await disk.close();
   };
   let consumed = false;
-  const chunks = (): AsyncGenerator<Uint8Array> => {
+  const chunks = (reuseBuffers = false): AsyncGenerator<Uint8Array> => {
     if (consumed) throw new VhdIoError('UNSUPPORTED', `the export of ${disk.path} was already streamed; plan a new one`, { path: disk.path });
     consumed = true;
-    return exportChunks(disk, plan, options.signal);
+    return exportChunks(disk, plan, { signal: options.signal, reuseBuffers });
   };
   return {
     length: plan.length,
@@ -69,8 +74,17 @@ export async function exportStream(source: VhdDisk | string, options: ExportOpti
     ...(plan.type === 'dynamic' && { blockSize: plan.blockSize, storedBlocks: plan.blocks.length }),
     stream: () => nodeStreamOf(chunks(), release),
     webStream: () => webStreamOf(chunks(), release),
+    reusedChunks: () => releasing(chunks(true), release),
     close: release,
   };
+}
+
+async function* releasing(source: AsyncGenerator<Uint8Array>, release: () => Promise<void>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } finally {
+    await release();
+  }
 }
 
 function nodeStreamOf(source: AsyncGenerator<Uint8Array>, release: () => Promise<void>): Readable {
