@@ -13,8 +13,8 @@ import { ratioTarget, throughputRow, unavailableRow } from '../lib/results.mjs';
 const QEMU_DYNAMIC = ['-O', 'vpc', '-o', 'subformat=dynamic'];
 
 /** A contestant that writes `outPath` each round and removes it afterwards (outside the timed part). */
-function writing(key, outPath, run, spawns = false) {
-  return { key, spawns, run, teardown: () => rm(outPath, { force: true }) };
+function writing(key, outPath, job, spawns = false) {
+  return { key, spawns, run: job, teardown: () => rm(outPath, { force: true }) };
 }
 
 async function importContestants(ctx, rawPath, label, unavailable) {
