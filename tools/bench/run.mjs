@@ -21,6 +21,7 @@ import * as mergeCase from './cases/merge.mjs';
 import * as parseCase from './cases/parse.mjs';
 import * as memoryCase from './cases/memory.mjs';
 import * as httpRead from './cases/http-read.mjs';
+import * as importExportCase from './cases/import-export.mjs';
 
 const CASES = [
   { number: 1, title: 'Create a differencing child of a sparse 2040 GiB parent', module: createChild },
@@ -30,6 +31,7 @@ const CASES = [
   { number: 5, title: 'Parse: footer + header + BAT, and streaming parse', module: parseCase },
   { number: 6, title: 'Peak memory reading growing chains', module: memoryCase },
   { number: 7, title: 'Read a file over HTTP from a local nginx', module: httpRead },
+  { number: 8, title: 'Import a raw disk; export a chain to a standalone VHD', module: importExportCase },
 ];
 
 const { values: options } = parseArgs({

@@ -54,7 +54,7 @@ describe('compact', () => {
     expect(after.mtimeMs).toBeCloseTo(mtime, 2); // kept to the microsecond (children compare seconds)
     expect(Buffer.from(await readWholeDisk(path)).equals(Buffer.from(before))).toBe(true);
     expect((await check(path)).issues.filter((issue) => issue.severity !== 'info')).toEqual([]);
-    expectIndependentReadersSee(path, before, folder.nextPath('half-zero.raw'));
+    await expectIndependentReadersSee(path, before, folder.nextPath('half-zero.raw'));
     // Compacting again changes nothing.
     const again = await compact(path);
     expect(again).toMatchObject({ blocksBefore: 8, blocksAfter: 8, fileSizeAfter: after.size });

@@ -32,7 +32,7 @@ describe('resize: dynamic', () => {
     expect(metadata.footer.currentSize).toBe(4 * MiB);
     expect(metadata.header!.maxTableEntries).toBe(8);
     await expectClean(path);
-    expectIndependentReadersSee(path, grown(before, 4 * MiB), folder.nextPath('room.raw'));
+    await expectIndependentReadersSee(path, grown(before, 4 * MiB), folder.nextPath('room.raw'));
   });
 
   it('moves the blocks in the way when the BAT outgrows its room, and keeps every byte', { timeout: 30_000 }, async () => {
@@ -49,7 +49,7 @@ describe('resize: dynamic', () => {
     await expectClean(path);
     const after = grown(before, 32 * MiB);
     expect(Buffer.from(await readWholeDisk(path)).equals(Buffer.from(after))).toBe(true);
-    expectIndependentReadersSee(path, after, folder.nextPath('move.raw'));
+    await expectIndependentReadersSee(path, after, folder.nextPath('move.raw'));
     // The grown disk takes new writes past its old end.
     await writeIntoDisk(path, patternBytes(5000, 99), 30 * MiB + 3);
     after.set(patternBytes(5000, 99), 30 * MiB + 3);
@@ -100,7 +100,7 @@ describe('resize: fixed', () => {
     await resize(path, 3 * MiB);
     expect((await stat(path)).size).toBe(3 * MiB + 512);
     await expectClean(path);
-    expectIndependentReadersSee(path, grown(before, 3 * MiB), folder.nextPath('fixed.raw'));
+    await expectIndependentReadersSee(path, grown(before, 3 * MiB), folder.nextPath('fixed.raw'));
     const error = await expectVhdIoError(resize(path, MiB), 'OUT_OF_RANGE');
     expect(error.params).toMatchObject({ bytes: String(512 * KiB) });
     await resize(path, 1536 * KiB);

@@ -72,6 +72,8 @@ export { uniqueIdToString, uniqueIdFromString, randomUniqueId, uniqueIdsEqual } 
 
 export { planDynamicLayout, blockOffsetForNewBlock } from './layout.js';
 export type { LocatorPlan, PlacedLocator, DynamicLayout } from './layout.js';
+export { planPackedDynamicLayout, packedBlockOffset, fullBlockBitmap } from './packed-layout.js';
+export type { PackedDynamicLayout, TablePlacement } from './packed-layout.js';
 
 export { parseVhdStream } from './stream-parser.js';
 export type { VhdStreamEvent, ParseVhdStreamOptions } from './stream-parser.js';

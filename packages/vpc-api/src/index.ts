@@ -1,8 +1,8 @@
 export { VirtualPC, DEFAULT_MINIMUM_FREE_BYTES } from './virtual-pc.js';
-export type { VirtualPCOptions, CreateTaskOptions, CreateDynamicTaskOptions } from './virtual-pc.js';
+export type { VirtualPCOptions, CreateTaskOptions, CreateDynamicTaskOptions, ImportTaskOptions } from './virtual-pc.js';
 export { VMTask } from './task/vm-task.js';
 export type { TaskProgress, VMTaskEvents } from './task/vm-task.js';
-export type { CreatedDisk } from '@vhdkit/vhd-diff';
+export type { CreatedDisk, ImportedDisk } from '@vhdkit/vhd-diff';
 
 export type { PathStyle } from './paths/path-style.js';
 export { defaultPathStyle } from './paths/path-style.js';

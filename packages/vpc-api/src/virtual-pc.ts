@@ -1,5 +1,7 @@
-import type { CreatedDisk } from '@vhdkit/vhd-diff';
-import { createDifferencingDisk, createDynamicDisk, createFixedDisk } from '@vhdkit/vhd-diff';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { CreatedDisk, ImportedDisk } from '@vhdkit/vhd-diff';
+import { createDifferencingDisk, createDynamicDisk, createFixedDisk, importRaw } from '@vhdkit/vhd-diff';
 import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-format';
 import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME } from '@vhdkit/vpc-errors';
@@ -53,6 +55,17 @@ export interface CreateTaskOptions {
 export interface CreateDynamicTaskOptions extends CreateTaskOptions {
   /** Default 2 MiB. A power of two from 512 bytes to 256 MiB. */
   blockSize?: number;
+}
+
+/** Options of `importRawVirtualHardDisk`: the image type, size and block size, Azure rules, cancellation. */
+export interface ImportTaskOptions extends CreateTaskOptions {
+  type: 'fixed' | 'dynamic';
+  /** The virtual size; default the source's length. Both are rounded up to whole sectors (whole MiB with `azure`). */
+  sizeBytes?: number;
+  /** Dynamic disks only; default 2 MiB. */
+  blockSize?: number;
+  /** Azure's rules for uploaded VHDs: fixed, a whole number of MiB (see vhd-diff's importRaw). */
+  azure?: boolean;
 }
 
 interface PreparedCreation {
@@ -140,6 +153,38 @@ export class VirtualPC {
   }
 
   /**
+   * A new fixed or dynamic disk at `imagePath` holding a raw disk image: a file path (relative to the working
+   * directory) or a Readable of unknown length. Checks the destination like creation; the size limits are vhd-diff's
+   * (2040 GiB; no 3 MB minimum: a raw image keeps its own size).
+   */
+  importRawVirtualHardDisk(source: string | Readable, imagePath: string, options: ImportTaskOptions): Promise<VMTask<ImportedDisk>> {
+    return this.#launch(options.signal, { kind: 'import', path: String(imagePath) }, async (guard) => {
+      const lang = this.language;
+      const target = checkSinglePath(imagePath, this.pathStyle, lang);
+      this.#refuseForeignPathStyle(target);
+      const { type, blockSize, sizeBytes } = options;
+      if (type !== 'fixed' && type !== 'dynamic') throw refusal('E_INVALIDARG', lang, detail(lang, DETAILS.badImportType, { value: String(type) }));
+      if (options.azure === true && type === 'dynamic') throw refusal('E_INVALIDARG', lang, detail(lang, DETAILS.azureNeedsFixed, {}));
+      if (type === 'fixed' && blockSize !== undefined) throw refusal('E_INVALIDARG', lang, detail(lang, DETAILS.blockSizeForFixed, {}));
+      if (blockSize !== undefined && !isValidBlockSizeArgument(blockSize)) throw refusal('E_INVALIDARG', lang, detail(lang, DETAILS.badBlockSize, { value: String(blockSize) }));
+      if (sizeBytes !== undefined && !(typeof sizeBytes === 'number' && Number.isFinite(sizeBytes) && sizeBytes > 0)) {
+        throw refusal('E_INVALIDARG', lang, detail(lang, DETAILS.badSizeArgument, { value: String(sizeBytes) }));
+      }
+      if (typeof source !== 'string' && typeof (source as Partial<Readable> | null)?.pipe !== 'function') {
+        throw refusal('E_POINTER', lang, detail(lang, DETAILS.missingImportSource, {}));
+      }
+      // Unknown for a stream without a size: the volume's file-size limit is then found by the write itself.
+      const size = roundUpToSector(sizeBytes ?? (typeof source === 'string' ? await sourceLength(source) : 0));
+      if (sizeProblem(size, undefined)?.kind === 'too-large') this.#checkSize(size, undefined);
+      const expanded = type === 'fixed' ? fixedFileBytes(size) : fullyExpandedDynamicFileBytes(size, blockSize ?? DEFAULT_BLOCK_SIZE, false);
+      const prepared = await this.#checkDestination(target, expanded, guard);
+      const work: TaskWork<ImportedDisk> = (signal, onProgress) =>
+        importRaw(source, prepared.imagePath, { type, size: sizeBytes, blockSize, azure: options.azure, signal, onProgress: (p) => onProgress(p.bytesWritten, p.totalBytes) });
+      return { prepared, work };
+    });
+  }
+
+  /**
    * New calls reject with VM_E_APP_SHUTTING_DOWN from now on; calls still checking reject the same way and running
    * tasks are cancelled (they fail with VM_E_APP_SHUTTING_DOWN and leave no file). Resolves when all have settled.
    */
@@ -153,11 +198,11 @@ export class VirtualPC {
    * The common frame of every creation: shutting down → hardware virtualization → the method's own checks → folder
    * creation → task. Rejections are VpcErrors; anything unexpected becomes DISP_E_EXCEPTION with the cause.
    */
-  #launch(
+  #launch<T extends CreatedDisk>(
     signal: AbortSignal | undefined,
-    operation: { kind: 'differencing' | 'fixed' | 'dynamic'; path: string },
-    check: (guard: () => Promise<void>) => Promise<{ prepared: PreparedCreation; work: TaskWork<CreatedDisk> }>,
-  ): Promise<VMTask<CreatedDisk>> {
+    operation: { kind: 'differencing' | 'fixed' | 'dynamic' | 'import'; path: string },
+    check: (guard: () => Promise<void>) => Promise<{ prepared: PreparedCreation; work: TaskWork<T> }>,
+  ): Promise<VMTask<T>> {
     const lang = this.language;
     const description = detail('en', DETAILS.operation, operation);
     const failureDetail = detail(lang, DETAILS.operation, operation);
@@ -165,7 +210,7 @@ export class VirtualPC {
       const name = this.#stopReason(signal);
       if (name !== undefined) throw refusal(name, lang, failureDetail);
     };
-    const checked = new Promise<VMTask<CreatedDisk>>((resolve, reject) => {
+    const checked = new Promise<VMTask<T>>((resolve, reject) => {
       const run = async () => {
         refuseIfStopped();
         await this.#checkHardwareVirtualization();
@@ -268,3 +313,16 @@ export class VirtualPC {
   }
 }
 
+function isValidBlockSizeArgument(blockSize: unknown): boolean {
+  return typeof blockSize === 'number' && Number.isSafeInteger(blockSize) && blockSize >= 512 && blockSize <= MAX_BLOCK_SIZE_BYTES && (blockSize & (blockSize - 1)) === 0;
+}
+
+/** A raw source file's length for the destination checks (0 when unknown: the import reports a missing file itself). */
+async function sourceLength(path: string): Promise<number> {
+  try {
+    const stats = await stat(path);
+    return stats.isFile() ? stats.size : 0;
+  } catch {
+    return 0;
+  }
+}

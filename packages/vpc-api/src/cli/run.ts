@@ -8,6 +8,7 @@ import { userPathResolver } from './command-context.js';
 import { registerCat, registerCheck, registerCompact, registerConvert, registerMerge, registerResize, registerSetParent, registerWrite } from './commands/chain.js';
 import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
+import { registerExport, registerImport } from './commands/transfer.js';
 import { CLI_LANGUAGES, cliLanguage, languageFlagIn } from './language.js';
 
 // Start-up cost matters (scripts run `vpc` once per image): this module loads only commander and the command
@@ -100,6 +101,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerCheck(program, context, setExit);
   registerResize(program, context, setExit);
   registerCompact(program, context, setExit);
+  registerImport(program, context, setExit);
+  registerExport(program, context, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
 
   // The error catalogue loads on demand, so the stop signal is aborted a moment after the OS signal, once it is there.

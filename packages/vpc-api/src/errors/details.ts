@@ -96,9 +96,27 @@ export const DETAILS = {
     (p) => `${p.freeBytes} bytes libres en el volumen de ${p.folder}; se necesitan al menos ${p.minimumFreeBytes}`,
   ),
   /** The operation a cancellation or shutdown stopped; the English form is also the task's `description`. */
-  operation: template<{ kind: 'differencing' | 'fixed' | 'dynamic'; path: string }>(
-    (p) => `Create ${p.kind} disk ${p.path}`,
-    (p) => `crear el disco ${p.kind === 'differencing' ? 'de diferenciación' : p.kind === 'fixed' ? 'fijo' : 'dinámico'} ${p.path}`,
+  operation: template<{ kind: 'differencing' | 'fixed' | 'dynamic' | 'import'; path: string }>(
+    (p) => (p.kind === 'import' ? `Import raw disk into ${p.path}` : `Create ${p.kind} disk ${p.path}`),
+    (p) => (p.kind === 'import'
+      ? `importar un disco sin formato en ${p.path}`
+      : `crear el disco ${p.kind === 'differencing' ? 'de diferenciación' : p.kind === 'fixed' ? 'fijo' : 'dinámico'} ${p.path}`),
+  ),
+  badImportType: template<{ value: string }>(
+    (p) => `--type ${p.value}: an import makes a fixed or dynamic disk`,
+    (p) => `--type ${p.value}: una importación crea un disco fijo o dinámico`,
+  ),
+  azureNeedsFixed: template<Record<string, never>>(
+    () => 'Azure accepts fixed VHDs only (--azure with --type dynamic)',
+    () => 'Azure solo acepta VHD fijos (--azure con --type dynamic)',
+  ),
+  jsonWithImageOnStdout: template<Record<string, never>>(
+    () => '--json cannot share stdout with the exported image; give an output file',
+    () => '--json no puede compartir la salida estándar con la imagen exportada; indique un archivo de salida',
+  ),
+  missingImportSource: template<Record<string, never>>(
+    () => 'the raw source is neither a path nor a readable stream',
+    () => 'el origen sin formato no es una ruta ni un flujo legible',
   ),
   foreignPathStyle: template<{ pathStyle: string; path: string; platform: string }>(
     (p) => `${p.pathStyle} path ${p.path} on ${p.platform}`,
@@ -280,6 +298,18 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
   'changed-during': template(
     (f) => `${f.path} changed while it was being compacted; nothing was replaced`,
     (f) => `${f.path} cambió mientras se compactaba; no se reemplazó nada`,
+  ),
+  'source-larger-than-size': template(
+    (f) => `the source ${text(f.params.source)} holds more than the ${text(f.params.sizeBytes)} bytes asked for ${f.path}`,
+    (f) => `el origen ${text(f.params.source)} contiene más de los ${text(f.params.sizeBytes)} bytes pedidos para ${f.path}`,
+  ),
+  'source-is-folder': template(
+    (f) => `${f.path} is a folder, not a raw disk image`,
+    (f) => `${f.path} es una carpeta, no una imagen de disco sin formato`,
+  ),
+  'azure-needs-fixed': template(
+    (f) => `Azure accepts only fixed VHDs; ${f.path} was asked to be dynamic`,
+    (f) => `Azure solo acepta VHD fijos; se pidió que ${f.path} fuera dinámico`,
   ),
   'write-past-end': template(
     (f) => `write of ${text(f.params.byteCount)} bytes at ${text(f.params.offset)} passes the end of the ${text(f.params.virtualSize)}-byte disk`,
