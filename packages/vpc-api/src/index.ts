@@ -1,7 +1,7 @@
 export { VirtualPC, DEFAULT_MINIMUM_FREE_BYTES } from './virtual-pc.js';
 export type { VirtualPCOptions, CreateTaskOptions, CreateDynamicTaskOptions } from './virtual-pc.js';
 export { VMTask } from './task/vm-task.js';
-export type { TaskProgress, VMTaskEvents } from './task/vm-task.js';
+export type { AcceptedWork, TaskChecks, TaskProgress, TaskStartOptions, TaskWork, VMTaskEvents } from './task/vm-task.js';
 export type { CreatedDisk } from '@vhdkit/vhd-diff';
 
 export type { PathStyle } from './paths/path-style.js';

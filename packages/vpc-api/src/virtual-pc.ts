@@ -1,8 +1,7 @@
 import type { CreatedDisk } from '@vhdkit/vhd-diff';
 import { createDifferencingDisk, createDynamicDisk, createFixedDisk } from '@vhdkit/vhd-diff';
 import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-format';
-import type { HresultName, Language } from '@vhdkit/vpc-errors';
-import { CANCELLATION_NAME } from '@vhdkit/vpc-errors';
+import type { Language } from '@vhdkit/vpc-errors';
 import { checkDestination } from './create/destination-checks.js';
 import { fixedFileBytes, fullyExpandedDynamicFileBytes, roundUpToSector } from './create/expanded-file-size.js';
 import { inspectParent } from './create/parent-checks.js';
@@ -16,7 +15,7 @@ import type { HardwareVirtualizationState } from './hardware/virtualization.js';
 import { detectHardwareVirtualization } from './hardware/virtualization.js';
 import type { PathStyle } from './paths/path-style.js';
 import { defaultPathStyle } from './paths/path-style.js';
-import type { TaskWork } from './task/vm-task.js';
+import type { AcceptedWork, TaskWork } from './task/vm-task.js';
 import { VMTask } from './task/vm-task.js';
 import { LinuxVolumeProbe } from './volume/linux-volume-probe.js';
 import type { VolumeProbe } from './volume/volume-probe.js';
@@ -43,7 +42,7 @@ export interface VirtualPCOptions {
 }
 
 export interface CreateTaskOptions {
-  /** Cancels the checks (the call rejects with ERROR_CANCELLED) or the running task (it fails the same way). */
+  /** Cancels the task while it checks (`accepted` and the task reject with ERROR_CANCELLED) or while it works (the task fails the same way). */
   signal?: AbortSignal;
 }
 
@@ -58,9 +57,10 @@ interface PreparedCreation {
 }
 
 /**
- * IVMVirtualPC's disk-creation methods for Node. Every method runs the documented checks in order (see README,
- * "Order of checks") and rejects with the first failing one's VpcError; once they pass it resolves with a running
- * VMTask. The facade holds policy only: bytes are vhd-diff's job.
+ * IVMVirtualPC's disk-creation methods for Node. Every method returns its `VMTask` at once; the task runs the
+ * documented checks in order (see README, "Order of checks"), rejects with the first failing one's VpcError, and once
+ * they pass (`task.accepted`) does the work. `await task` gives the new disk's facts. The facade holds policy only:
+ * bytes are vhd-diff's job.
  */
 export class VirtualPC {
   readonly pathStyle: PathStyle;
@@ -69,8 +69,7 @@ export class VirtualPC {
   readonly #requireHardwareVirtualization: boolean;
   readonly #hardwareVirtualization: () => Promise<HardwareVirtualizationState>;
   readonly #minimumFreeBytes: number;
-  readonly #running = new Set<Promise<unknown>>();
-  readonly #tasks = new Set<VMTask<CreatedDisk>>();
+  readonly #tasks = new Set<VMTask<unknown>>();
   #shuttingDown = false;
 
   constructor(options: VirtualPCOptions = {}) {
@@ -90,7 +89,7 @@ export class VirtualPC {
    * A differencing child of `parentPath` at `imagePath`. A relative path is resolved against the folder of the
    * other path, never against the working directory.
    */
-  createDifferencingVirtualHardDisk(imagePath: string, parentPath: string, options: CreateTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
+  createDifferencingVirtualHardDisk(imagePath: string, parentPath: string, options: CreateTaskOptions = {}): VMTask<CreatedDisk> {
     return this.#launch(options.signal, { kind: 'differencing', path: String(imagePath) }, async (guard) => {
       const pair = checkPathPair(imagePath, parentPath, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(pair.imagePath);
@@ -107,7 +106,7 @@ export class VirtualPC {
   }
 
   /** A fixed image of `sizeBytes` (rounded up to whole sectors); sparse, so instant even at 2040 GiB. */
-  createFixedVirtualHardDisk(path: string, sizeBytes: number, options: CreateTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
+  createFixedVirtualHardDisk(path: string, sizeBytes: number, options: CreateTaskOptions = {}): VMTask<CreatedDisk> {
     return this.#launch(options.signal, { kind: 'fixed', path: String(path) }, async (guard) => {
       const imagePath = checkSinglePath(path, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(imagePath);
@@ -120,7 +119,7 @@ export class VirtualPC {
   }
 
   /** A dynamic image of `sizeBytes` (rounded up to whole sectors) with `blockSize` (default 2 MiB). */
-  createDynamicVirtualHardDisk(path: string, sizeBytes: number, options: CreateDynamicTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
+  createDynamicVirtualHardDisk(path: string, sizeBytes: number, options: CreateDynamicTaskOptions = {}): VMTask<CreatedDisk> {
     return this.#launch(options.signal, { kind: 'dynamic', path: String(path) }, async (guard) => {
       const imagePath = checkSinglePath(path, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(imagePath);
@@ -137,67 +136,60 @@ export class VirtualPC {
   }
 
   /**
-   * New calls reject with VM_E_APP_SHUTTING_DOWN from now on; calls still checking reject the same way and running
+   * New calls' tasks reject with VM_E_APP_SHUTTING_DOWN from now on; tasks still checking reject the same way and running
    * tasks are cancelled (they fail with VM_E_APP_SHUTTING_DOWN and leave no file). Resolves when all have settled.
    */
   async shutdown(): Promise<void> {
     this.#shuttingDown = true;
-    for (const task of this.#tasks) task.cancelWith('VM_E_APP_SHUTTING_DOWN', this.language);
-    await Promise.allSettled(this.#running);
+    const tasks = [...this.#tasks];
+    for (const task of tasks) task.cancelWith('VM_E_APP_SHUTTING_DOWN', this.language);
+    await Promise.all(tasks.map((task) => task.waitForCompletion(-1)));
   }
 
   /**
-   * The common frame of every creation: shutting down → hardware virtualization → the method's own checks → folder
-   * creation → task. Rejections are VpcErrors; anything unexpected becomes DISP_E_EXCEPTION with the cause.
+   * The common frame of every creation, run inside the returned task: shutting down → hardware virtualization → the
+   * method's own checks → folder creation → `task.accepted` → the work. Failures are VpcErrors; anything unexpected
+   * becomes DISP_E_EXCEPTION with the cause.
    */
-  #launch(
+  #launch<T = CreatedDisk>(
     signal: AbortSignal | undefined,
     operation: { kind: 'differencing' | 'fixed' | 'dynamic'; path: string },
-    check: (guard: () => Promise<void>) => Promise<{ prepared: PreparedCreation; work: TaskWork<CreatedDisk> }>,
-  ): Promise<VMTask<CreatedDisk>> {
+    check: (guard: () => Promise<void>) => Promise<{ prepared: PreparedCreation; work: TaskWork<T> }>,
+  ): VMTask<T> {
     const lang = this.language;
     const description = detail('en', DETAILS.operation, operation);
     const failureDetail = detail(lang, DETAILS.operation, operation);
-    const refuseIfStopped = (): void => {
-      const name = this.#stopReason(signal);
-      if (name !== undefined) throw refusal(name, lang, failureDetail);
-    };
-    const checked = new Promise<VMTask<CreatedDisk>>((resolve, reject) => {
-      const run = async () => {
-        refuseIfStopped();
-        await this.#checkHardwareVirtualization();
-        refuseIfStopped();
-        const { prepared, work } = await check(async () => refuseIfStopped());
-        refuseIfStopped();
-        const folders = new CreatedFolders();
-        try {
-          await folders.create(prepared.missingFolders);
-        } catch (error) {
-          throw toVpcError(error, {
-            lang, detail: prepared.imagePath,
-            errnoOverrides: { ENOENT: 'ERROR_PATH_NOT_FOUND', ENOTDIR: 'ERROR_PATH_NOT_FOUND', EEXIST: 'ERROR_PATH_NOT_FOUND', ENAMETOOLONG: 'ERROR_PATH_NOT_FOUND' },
-          });
-        }
-        try {
-          refuseIfStopped();
-        } catch (error) {
-          await folders.removeAll();
-          throw error;
-        }
-        const task = VMTask.start(work, { description, failureDetail, lang, signal, onFailure: () => folders.removeAll() });
-        this.#track(task);
-        VMTask.resolveWithTask(task, resolve);
+    const checks = async (taskSignal: AbortSignal): Promise<AcceptedWork<T>> => {
+      // The task maps an aborted signal to its reason (ERROR_CANCELLED, or VM_E_APP_SHUTTING_DOWN from shutdown()).
+      const refuseIfStopped = (): void => {
+        if (this.#shuttingDown) throw refusal('VM_E_APP_SHUTTING_DOWN', lang, failureDetail);
+        taskSignal.throwIfAborted();
       };
-      run().catch((error: unknown) => reject(toVpcError(error, { lang })));
-    });
-    this.#trackPromise(checked);
-    return checked;
-  }
-
-  #stopReason(signal: AbortSignal | undefined): HresultName | undefined {
-    if (this.#shuttingDown) return 'VM_E_APP_SHUTTING_DOWN';
-    if (signal?.aborted) return CANCELLATION_NAME;
-    return undefined;
+      refuseIfStopped();
+      await this.#checkHardwareVirtualization();
+      refuseIfStopped();
+      const { prepared, work } = await check(async () => refuseIfStopped());
+      refuseIfStopped();
+      const folders = new CreatedFolders();
+      try {
+        await folders.create(prepared.missingFolders);
+      } catch (error) {
+        throw toVpcError(error, {
+          lang, detail: prepared.imagePath,
+          errnoOverrides: { ENOENT: 'ERROR_PATH_NOT_FOUND', ENOTDIR: 'ERROR_PATH_NOT_FOUND', EEXIST: 'ERROR_PATH_NOT_FOUND', ENAMETOOLONG: 'ERROR_PATH_NOT_FOUND' },
+        });
+      }
+      try {
+        refuseIfStopped();
+      } catch (error) {
+        await folders.removeAll();
+        throw error;
+      }
+      return { work, onFailure: () => folders.removeAll() };
+    };
+    const task = VMTask.startAfterChecks(checks, { description, failureDetail, lang, signal });
+    this.#track(task);
+    return task;
   }
 
   async #checkHardwareVirtualization(): Promise<void> {
@@ -250,18 +242,9 @@ export class VirtualPC {
     return { imagePath, missingFolders: destination.missingFolders };
   }
 
-  #track(task: VMTask<CreatedDisk>): void {
+  #track(task: VMTask<unknown>): void {
     this.#tasks.add(task);
-    const settled = task.completion.then(() => undefined, () => undefined).finally(() => {
-      this.#tasks.delete(task);
-      this.#running.delete(settled);
-    });
-    this.#running.add(settled);
-  }
-
-  #trackPromise(promise: Promise<unknown>): void {
-    const settled = promise.then(() => undefined, () => undefined).finally(() => this.#running.delete(settled));
-    this.#running.add(settled);
+    void task.waitForCompletion(-1).then(() => this.#tasks.delete(task));
   }
 }
 

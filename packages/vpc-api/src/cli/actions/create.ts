@@ -33,7 +33,7 @@ export async function createDifferencing(
 ): Promise<number> {
   const vpc = await ctx.virtualPc(facadeOptions(ctx, options));
   // Missing paths go through as they are, so the facade reports E_POINTER like a null pointer would.
-  const task = await vpc.createDifferencingVirtualHardDisk(imagePath as string, parentPath as string);
+  const task = vpc.createDifferencingVirtualHardDisk(imagePath as string, parentPath as string);
   const disk = await finishTask(ctx, task);
   printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;
@@ -51,8 +51,8 @@ export async function createStandalone(ctx: CommandContext, path: string, option
   const imagePath = ctx.userPath(path);
   const task =
     options.type === 'fixed'
-      ? await vpc.createFixedVirtualHardDisk(imagePath, sizeBytes)
-      : await vpc.createDynamicVirtualHardDisk(imagePath, sizeBytes, blockSize === undefined ? {} : { blockSize });
+      ? vpc.createFixedVirtualHardDisk(imagePath, sizeBytes)
+      : vpc.createDynamicVirtualHardDisk(imagePath, sizeBytes, blockSize === undefined ? {} : { blockSize });
   const disk = await finishTask(ctx, task);
   printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;
