@@ -31,8 +31,6 @@ export type { HardwareVirtualizationState } from './hardware/virtualization.js';
 
 export { buildInfoReport, readImageInfo, readImageInfoWithMetadata, renderInfoText, resolvedChain } from './cli/info-report.js';
 export type { InfoReport, LocatorReport } from './cli/info-report.js';
-export { runCli } from './cli/run.js';
-export type { CliIo } from './cli/cli-io.js';
 
 export { VHD_IO_CODE_TO_HRESULT_NAME, VHD_IO_REASON_TO_HRESULT_NAME, failureDetail, hresultNameFor, toVpcError } from './errors/hresult-map.js';
 export { VHD_IO_CODE_DETAILS, VHD_IO_REASON_DETAILS, USAGE_DETAILS_ES, usageErrorDetail, vhdIoErrorDetail } from './errors/details.js';
