@@ -49,6 +49,7 @@ function expectSuccess(result: Run, what: string): Run {
 let root: string;
 let project: string;
 let tarballs: Record<(typeof PACKAGES)[number], string>;
+let packedFiles: Record<string, string[]>;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'vpc-pack-'));
@@ -59,9 +60,11 @@ beforeAll(async () => {
   // One npm process packs all four (each package's own `files`, as `npm publish` would).
   const workspaces = PACKAGES.flatMap((name) => ['--workspace', `packages/${name}`]);
   const pack = expectSuccess(run('npm', ['pack', '--json', '--pack-destination', packed, ...workspaces], { cwd: REPO_ROOT }), 'npm pack');
-  const packedNames = (JSON.parse(pack.stdout) as { name: string; filename: string }[]).map((entry) => [entry.name.replace('@vhdkit/', ''), path.join(packed, entry.filename)]);
+  const entries = JSON.parse(pack.stdout) as { name: string; filename: string; files: { path: string }[] }[];
+  packedFiles = Object.fromEntries(entries.map((entry) => [entry.name.replace('@vhdkit/', ''), entry.files.map((file) => file.path)]));
+  const packedNames = entries.map((entry) => [entry.name.replace('@vhdkit/', ''), path.join(packed, entry.filename)]);
   const names = Object.fromEntries(packedNames) as Record<(typeof PACKAGES)[number], string>;
-  expect(Object.keys(names).sort()).toEqual([...PACKAGES].sort());
+  expect(new Set(Object.keys(names))).toEqual(new Set(PACKAGES));
   tarballs = names;
   await writeFile(path.join(root, 'package.json'), '{}\n'); // stops npm from walking up into another project
   await writeFile(path.join(project, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`);
@@ -74,6 +77,18 @@ afterAll(async () => {
 });
 
 describe('packed packages in a fresh project', { timeout: 240_000 }, () => {
+  it('tarballs hold no declaration maps, and only the bundled CLI (with its third-party licences)', () => {
+    for (const name of PACKAGES) {
+      expect(packedFiles[name]).toContain('dist/index.js');
+      expect(packedFiles[name]).toContain('dist/index.d.ts');
+      expect(packedFiles[name]!.filter((file) => file.endsWith('.d.ts.map') || file.endsWith('.tsbuildinfo'))).toEqual([]);
+    }
+    const api = packedFiles['vpc-api']!;
+    expect(api).toEqual(expect.arrayContaining(['bin/vpc.js', 'dist/cli-bundle/cli.js', 'dist/cli-bundle/THIRD-PARTY-LICENSES.txt', 'dist/cli.d.ts']));
+    // The unbundled CLI's code is not shipped; the library's info report (dist/cli/info-report.js) is.
+    expect(api.filter((file) => /^dist\/cli(\.js|\/.*\.js)$/.test(file))).toEqual(['dist/cli/info-report.js']);
+  });
+
   it('npx vpc: --version, create, create-diff and info work from the installed tarball', async () => {
     const version = expectSuccess(run('npx', ['--no-install', 'vpc', '--version'], { cwd: project }), 'npx vpc --version');
     // The bin npm linked for the installed package (what npx ran), without npx's own start-up each time.
@@ -87,7 +102,7 @@ describe('packed packages in a fresh project', { timeout: 240_000 }, () => {
     expect(JSON.stringify(info)).toContain(base);
     expect(info).toMatchObject({ path: child });
     expect(JSON.stringify(info)).toMatch(/"(type|diskType)":"differencing"/);
-    expect((await readdir(project)).filter((file) => file.endsWith('.vhd')).sort()).toEqual(['base.vhd', 'child.vhd']);
+    expect(new Set((await readdir(project)).filter((file) => file.endsWith('.vhd')))).toEqual(new Set(['base.vhd', 'child.vhd']));
   });
 
   it('each package (and the ./cli entry) imports by name, and the facade creates a disk', () => {

@@ -64,7 +64,6 @@ describe('VMTask types', () => {
   });
 
   it('returning a task from an async function adopts its result', () => {
-    const create = async () => vpc.createFixedVirtualHardDisk('/vms/f.vhd', 1 << 30);
-    expectTypeOf(create()).toEqualTypeOf<Promise<CreatedDisk>>();
+    expectTypeOf((async () => vpc.createFixedVirtualHardDisk('/vms/f.vhd', 1 << 30))()).toEqualTypeOf<Promise<CreatedDisk>>();
   });
 });
