@@ -17,12 +17,11 @@ await mkdir(outputFolder, { recursive: true });
 
 const vpc = new VirtualPC();
 try {
-  const parentTask = await vpc.createDynamicVirtualHardDisk(parentPath, PARENT_SIZE_BYTES);
-  const parent = await parentTask.completion;
+  const parent = await vpc.createDynamicVirtualHardDisk(parentPath, PARENT_SIZE_BYTES);
   console.log(`parent: ${parent.path} (dynamic, ${parent.virtualSize} bytes, id ${parent.uniqueIdText})`);
 
   // A relative image path is resolved against the parent's folder (never the working directory).
-  const childTask = await vpc.createDifferencingVirtualHardDisk('child.vhd', parentPath);
+  const childTask = vpc.createDifferencingVirtualHardDisk('child.vhd', parentPath);
   const bar = new cliProgress.SingleBar({ format: 'child  [{bar}] {percentage}% | {value}/{total} bytes', noTTYOutput: true, notTTYSchedule: 50 }, cliProgress.Presets.shades_classic);
   let started = false;
   childTask.on('progress', ({ bytesWritten, totalBytes }) => {
@@ -32,7 +31,7 @@ try {
     }
     bar.update(bytesWritten);
   });
-  const child = await childTask.completion;
+  const child = await childTask;
   if (started) bar.stop();
   console.log(`child:  ${child.path} — task ${childTask.description}: ${childTask.percentCompleted}%, result 0x${childTask.result.toString(16).padStart(8, '0')}`);
   console.log('');

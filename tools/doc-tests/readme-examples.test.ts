@@ -9,7 +9,6 @@ import { join, relative } from 'node:path';
 import { transformSync } from '@swc/core';
 import { nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder, type NginxServer } from '@vhdkit/test-support';
 import { createDynamicDisk } from '@vhdkit/vhd-diff';
-import { VirtualPC } from '@vhdkit/vpc-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allExamples, exampleName, repoRoot, rewritePlaceholderPaths, type ReadmeExample } from './readme-examples.mjs';
 
@@ -30,17 +29,6 @@ async function rewritePlaceholderUrls(code: string, folder: string): Promise<str
   return code.replaceAll(PLACEHOLDER_ORIGIN, server.url('ranges', `${relative(folders.path(), folder)}/vms/`));
 }
 
-/**
- * The READMEs show the facade's `VMTask<T>` form (`await vpc.createDifferencingVirtualHardDisk(…)` gives the disk).
- * While the built facade still returns `Promise<VMTask>`, the examples run with an adapter that gives them that
- * form; this is the doc test's only tolerance, and it disappears by itself once the facade returns tasks.
- */
-function facadeReturnsTaskSynchronously(): boolean {
-  const result: unknown = new VirtualPC().createDifferencingVirtualHardDisk(null as never, null as never);
-  (result as PromiseLike<unknown>).then(undefined, () => undefined); // rejected with E_POINTER in either form
-  return typeof (result as { on?: unknown }).on === 'function';
-}
-const adapterArgs = facadeReturnsTaskSynchronously() ? [] : ['--import', join(repoRoot, 'tools/doc-tests/vmtask-adapter.mjs')];
 
 /** An example that makes `/vms/base.vhd` itself (`create…('/vms/base.vhd', …)`) starts without it. */
 const CREATES_BASE = /create\w*\(\s*['"`]\/vms\/base\.vhd['"`]/;
@@ -95,7 +83,7 @@ describe('README examples', () => {
       const folder = await exampleWorld(example);
       const script = join(folder, 'example.mjs');
       await writeFile(script, await rewritePlaceholderUrls(rewritePlaceholderPaths(javascriptOf(example), folder), folder));
-      const run = spawnSync(process.execPath, [...adapterArgs, script], { cwd: folder, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync(process.execPath, [script], { cwd: folder, encoding: 'utf8', timeout: 60_000 });
       expect(run.error, `${example.file}:${example.line} could not run`).toBeUndefined();
       expect(run.status, `${example.file}:${example.line} failed:\n${run.stderr}`).toBe(0);
       const printed = run.stdout.replaceAll(folder, '').split('\n').map((line) => line.trimEnd());

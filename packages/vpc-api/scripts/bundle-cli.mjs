@@ -1,19 +1,24 @@
-// Bundles the `vpc` command line (dist/cli/main.js and everything it imports, the sibling packages included)
-// into dist/cli-bundle/. Node's ESM loader pays for every module it resolves and reads: for the ~80 files of the
-// unbundled CLI that was ~45 ms of each command's start-up, more than the whole of `vpc info`'s own work.
-// Chunks are split at the dynamic imports, so each command still loads only its own implementation.
-// The library entry (dist/index.js) is not bundled: embedders share one copy of the sibling packages.
+// Bundles the `./cli` entry (dist/cli.js: the `vpc` command line and everything it imports, the sibling packages,
+// commander and cli-progress included) into dist/cli-bundle/, which is all of the CLI the package ships (see `files`).
+// Node's ESM loader pays for every module it resolves and reads: for the ~80 files of the unbundled CLI that was
+// ~45 ms of each command's start-up, more than the whole of `vpc info`'s own work. Chunks are split at the dynamic
+// imports, so each command still loads only its own implementation. The library entry (dist/index.js) is not
+// bundled: embedders share one copy of the sibling packages.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${packageRoot}dist/cli-bundle`;
+// Third-party code copied into the bundle; their licences require their notices to travel with it.
+const BUNDLED_THIRD_PARTY = ['commander', 'cli-progress'];
 
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: packageRoot,
-  entryPoints: ['dist/cli/main.js'],
+  entryPoints: ['dist/cli.js'],
   outdir,
   bundle: true,
   splitting: true,
@@ -24,3 +29,24 @@ await build({
   banner: { js: "import { createRequire as vpcCreateRequire } from 'node:module'; const require = vpcCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+/** The installed folder of `name` (its package.json is not always exported, so walk up from its main file). */
+async function packageFolder(name) {
+  let folder = dirname(createRequire(`${packageRoot}package.json`).resolve(name));
+  for (;;) {
+    const manifest = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8').catch(() => '{}'));
+    if (manifest.name === name) return { folder, manifest };
+    if (dirname(folder) === folder) throw new Error(`cannot find the package folder of ${name}`);
+    folder = dirname(folder);
+  }
+}
+
+const notices = [];
+for (const name of BUNDLED_THIRD_PARTY) {
+  const { folder, manifest: { version, license } } = await packageFolder(name);
+  const licenseFile = (await readdir(folder)).find((file) => /^licen[cs]e(\.md|\.txt)?$/i.test(file));
+  if (licenseFile === undefined) throw new Error(`no licence file in ${folder}`);
+  const text = await readFile(join(folder, licenseFile), 'utf8');
+  notices.push(`${name}@${version} (${license})\n\n${text.trim()}\n`);
+}
+await writeFile(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `${notices.join('\n---\n\n')}`);

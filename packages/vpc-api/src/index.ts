@@ -1,8 +1,8 @@
 export { VirtualPC, DEFAULT_MINIMUM_FREE_BYTES } from './virtual-pc.js';
-export type { VirtualPCOptions, CreateTaskOptions, CreateDynamicTaskOptions, ImportTaskOptions } from './virtual-pc.js';
+export type { VirtualPCOptions, CreateTaskOptions, CreateDynamicTaskOptions, CompactTaskOptions, ImportTaskOptions } from './virtual-pc.js';
 export { VMTask } from './task/vm-task.js';
-export type { TaskProgress, VMTaskEvents } from './task/vm-task.js';
-export type { CreatedDisk, ImportedDisk } from '@vhdkit/vhd-diff';
+export type { AcceptedWork, TaskChecks, TaskProgress, TaskStartOptions, TaskWork, VMTaskEvents } from './task/vm-task.js';
+export type { CompactResult, CreatedDisk, ImportedDisk, ResizeResult } from '@vhdkit/vhd-diff';
 
 export type { PathStyle } from './paths/path-style.js';
 export { defaultPathStyle } from './paths/path-style.js';
@@ -31,8 +31,6 @@ export type { HardwareVirtualizationState } from './hardware/virtualization.js';
 
 export { buildInfoReport, readImageInfo, readImageInfoWithMetadata, renderInfoText, resolvedChain } from './cli/info-report.js';
 export type { ChainLink, FooterReport, HeaderReport, InfoReport, LocatorReport } from './cli/info-report.js';
-export { runCli } from './cli/run.js';
-export type { CliIo } from './cli/cli-io.js';
 
 export { VHD_IO_CODE_TO_HRESULT_NAME, VHD_IO_REASON_TO_HRESULT_NAME, failureDetail, hresultNameFor, toVpcError } from './errors/hresult-map.js';
 export { VHD_IO_CODE_DETAILS, VHD_IO_REASON_DETAILS, USAGE_DETAILS_ES, usageErrorDetail, vhdIoErrorDetail } from './errors/details.js';

@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { CreatedDisk, ImportedDisk } from '@vhdkit/vhd-diff';
-import { createDifferencingDisk, createDynamicDisk, createFixedDisk, importRaw } from '@vhdkit/vhd-diff';
+import type { CompactResult, CreatedDisk, ImportedDisk, ResizeResult } from '@vhdkit/vhd-diff';
+import { compact, createDifferencingDisk, createDynamicDisk, createFixedDisk, importRaw, resize } from '@vhdkit/vhd-diff';
 import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-format';
-import type { HresultName, Language } from '@vhdkit/vpc-errors';
-import { CANCELLATION_NAME } from '@vhdkit/vpc-errors';
+import type { Language } from '@vhdkit/vpc-errors';
 import { checkDestination } from './create/destination-checks.js';
 import { fixedFileBytes, fullyExpandedDynamicFileBytes, roundUpToSector } from './create/expanded-file-size.js';
 import { inspectParent } from './create/parent-checks.js';
@@ -18,7 +17,7 @@ import type { HardwareVirtualizationState } from './hardware/virtualization.js';
 import { detectHardwareVirtualization } from './hardware/virtualization.js';
 import type { PathStyle } from './paths/path-style.js';
 import { defaultPathStyle } from './paths/path-style.js';
-import type { TaskWork } from './task/vm-task.js';
+import type { AcceptedWork, TaskWork } from './task/vm-task.js';
 import { VMTask } from './task/vm-task.js';
 import { LinuxVolumeProbe } from './volume/linux-volume-probe.js';
 import type { VolumeProbe } from './volume/volume-probe.js';
@@ -47,7 +46,7 @@ export interface VirtualPCOptions {
 
 /** Options of the task-returning methods. */
 export interface CreateTaskOptions {
-  /** Cancels the checks (the call rejects with ERROR_CANCELLED) or the running task (it fails the same way). */
+  /** Cancels the task while it checks (`accepted` and the task reject with ERROR_CANCELLED) or while it works (the task fails the same way). */
   signal?: AbortSignal;
 }
 
@@ -55,6 +54,12 @@ export interface CreateTaskOptions {
 export interface CreateDynamicTaskOptions extends CreateTaskOptions {
   /** Default 2 MiB. A power of two from 512 bytes to 256 MiB. */
   blockSize?: number;
+}
+
+/** Options of `compactVirtualHardDisk`: cancellation, and whether sectors equal to the parent's are released too. */
+export interface CompactTaskOptions extends CreateTaskOptions {
+  /** Differencing disks: also unmark sectors whose bytes equal the parent chain's (what the guest reads is unchanged). */
+  zeroMatchesParent?: boolean;
 }
 
 /** Options of `importRawVirtualHardDisk`: the image type, size and block size, Azure rules, cancellation. */
@@ -74,9 +79,10 @@ interface PreparedCreation {
 }
 
 /**
- * IVMVirtualPC's disk-creation methods for Node. Every method runs the documented checks in order (see README,
- * "Order of checks") and rejects with the first failing one's VpcError; once they pass it resolves with a running
- * VMTask. The facade holds policy only: bytes are vhd-diff's job.
+ * IVMVirtualPC's disk-creation methods for Node. Every method returns its `VMTask` at once; the task runs the
+ * documented checks in order (see README, "Order of checks"), rejects with the first failing one's VpcError, and once
+ * they pass (`task.accepted`) does the work. `await task` gives the new disk's facts. The facade holds policy only:
+ * bytes are vhd-diff's job.
  */
 export class VirtualPC {
   readonly pathStyle: PathStyle;
@@ -85,8 +91,7 @@ export class VirtualPC {
   readonly #requireHardwareVirtualization: boolean;
   readonly #hardwareVirtualization: () => Promise<HardwareVirtualizationState>;
   readonly #minimumFreeBytes: number;
-  readonly #running = new Set<Promise<unknown>>();
-  readonly #tasks = new Set<VMTask<CreatedDisk>>();
+  readonly #tasks = new Set<VMTask<unknown>>();
   #shuttingDown = false;
 
   constructor(options: VirtualPCOptions = {}) {
@@ -106,7 +111,7 @@ export class VirtualPC {
    * A differencing child of `parentPath` at `imagePath`. A relative path is resolved against the folder of the
    * other path, never against the working directory.
    */
-  createDifferencingVirtualHardDisk(imagePath: string, parentPath: string, options: CreateTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
+  createDifferencingVirtualHardDisk(imagePath: string, parentPath: string, options: CreateTaskOptions = {}): VMTask<CreatedDisk> {
     return this.#launch(options.signal, { kind: 'differencing', path: String(imagePath) }, async (guard) => {
       const pair = checkPathPair(imagePath, parentPath, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(pair.imagePath);
@@ -123,7 +128,7 @@ export class VirtualPC {
   }
 
   /** A fixed image of `sizeBytes` (rounded up to whole sectors); sparse, so instant even at 2040 GiB. */
-  createFixedVirtualHardDisk(path: string, sizeBytes: number, options: CreateTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
+  createFixedVirtualHardDisk(path: string, sizeBytes: number, options: CreateTaskOptions = {}): VMTask<CreatedDisk> {
     return this.#launch(options.signal, { kind: 'fixed', path: String(path) }, async (guard) => {
       const imagePath = checkSinglePath(path, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(imagePath);
@@ -136,7 +141,7 @@ export class VirtualPC {
   }
 
   /** A dynamic image of `sizeBytes` (rounded up to whole sectors) with `blockSize` (default 2 MiB). */
-  createDynamicVirtualHardDisk(path: string, sizeBytes: number, options: CreateDynamicTaskOptions = {}): Promise<VMTask<CreatedDisk>> {
+  createDynamicVirtualHardDisk(path: string, sizeBytes: number, options: CreateDynamicTaskOptions = {}): VMTask<CreatedDisk> {
     return this.#launch(options.signal, { kind: 'dynamic', path: String(path) }, async (guard) => {
       const imagePath = checkSinglePath(path, this.pathStyle, this.language);
       this.#refuseForeignPathStyle(imagePath);
@@ -157,7 +162,7 @@ export class VirtualPC {
    * directory) or a Readable of unknown length. Checks the destination like creation; the size limits are vhd-diff's
    * (2040 GiB; no 3 MB minimum: a raw image keeps its own size).
    */
-  importRawVirtualHardDisk(source: string | Readable, imagePath: string, options: ImportTaskOptions): Promise<VMTask<ImportedDisk>> {
+  importRawVirtualHardDisk(source: string | Readable, imagePath: string, options: ImportTaskOptions): VMTask<ImportedDisk> {
     return this.#launch(options.signal, { kind: 'import', path: String(imagePath) }, async (guard) => {
       const lang = this.language;
       const target = checkSinglePath(imagePath, this.pathStyle, lang);
@@ -185,67 +190,105 @@ export class VirtualPC {
   }
 
   /**
-   * New calls reject with VM_E_APP_SHUTTING_DOWN from now on; calls still checking reject the same way and running
+   * Changes the virtual size of the image at `path` in place (vhd-diff's `resize`: grow any disk, shrink only over
+   * unused space, a differencing disk only to its parent's size). A relative path is relative to the working directory.
+   */
+  resizeVirtualHardDisk(path: string, sizeBytes: number, options: CreateTaskOptions = {}): VMTask<ResizeResult> {
+    return this.#operate(options.signal, { kind: 'resize', path: String(path) }, () => {
+      const imagePath = checkSinglePath(path, this.pathStyle, this.language);
+      this.#refuseForeignPathStyle(imagePath);
+      if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) {
+        throw refusal('E_INVALIDARG', this.language, detail(this.language, DETAILS.badSizeArgument, { value: String(sizeBytes) }));
+      }
+      return (signal, onProgress) => resize(imagePath, sizeBytes, { signal, onProgress: (p) => onProgress(p.bytesWritten, p.totalBytes) });
+    });
+  }
+
+  /**
+   * Releases the blocks the dynamic or differencing image at `path` does not need and shrinks the file (IVMHardDisk's
+   * Compact; vhd-diff's `compact`, copy and atomic rename). Parents are only read.
+   */
+  compactVirtualHardDisk(path: string, options: CompactTaskOptions = {}): VMTask<CompactResult> {
+    return this.#operate(options.signal, { kind: 'compact', path: String(path) }, () => {
+      const imagePath = checkSinglePath(path, this.pathStyle, this.language);
+      this.#refuseForeignPathStyle(imagePath);
+      const zeroMatchesParent = options.zeroMatchesParent ?? false;
+      return (signal, onProgress) => compact(imagePath, { zeroMatchesParent, signal, onProgress: (p) => onProgress(p.bytesWritten, p.totalBytes) });
+    });
+  }
+
+  /**
+   * New calls' tasks reject with VM_E_APP_SHUTTING_DOWN from now on; tasks still checking reject the same way and running
    * tasks are cancelled (they fail with VM_E_APP_SHUTTING_DOWN and leave no file). Resolves when all have settled.
    */
   async shutdown(): Promise<void> {
     this.#shuttingDown = true;
-    for (const task of this.#tasks) task.cancelWith('VM_E_APP_SHUTTING_DOWN', this.language);
-    await Promise.allSettled(this.#running);
+    const tasks = [...this.#tasks];
+    for (const task of tasks) task.cancelWith('VM_E_APP_SHUTTING_DOWN', this.language);
+    await Promise.all(tasks.map((task) => task.waitForCompletion(-1)));
   }
 
   /**
-   * The common frame of every creation: shutting down → hardware virtualization → the method's own checks → folder
-   * creation → task. Rejections are VpcErrors; anything unexpected becomes DISP_E_EXCEPTION with the cause.
+   * The common frame of every creation, run inside the returned task: shutting down → hardware virtualization → the
+   * method's own checks → folder creation → `task.accepted` → the work. Failures are VpcErrors; anything unexpected
+   * becomes DISP_E_EXCEPTION with the cause.
    */
-  #launch<T extends CreatedDisk>(
+  #launch<T = CreatedDisk>(
     signal: AbortSignal | undefined,
     operation: { kind: 'differencing' | 'fixed' | 'dynamic' | 'import'; path: string },
     check: (guard: () => Promise<void>) => Promise<{ prepared: PreparedCreation; work: TaskWork<T> }>,
-  ): Promise<VMTask<T>> {
+  ): VMTask<T> {
     const lang = this.language;
     const description = detail('en', DETAILS.operation, operation);
     const failureDetail = detail(lang, DETAILS.operation, operation);
-    const refuseIfStopped = (): void => {
-      const name = this.#stopReason(signal);
-      if (name !== undefined) throw refusal(name, lang, failureDetail);
-    };
-    const checked = new Promise<VMTask<T>>((resolve, reject) => {
-      const run = async () => {
-        refuseIfStopped();
-        await this.#checkHardwareVirtualization();
-        refuseIfStopped();
-        const { prepared, work } = await check(async () => refuseIfStopped());
-        refuseIfStopped();
-        const folders = new CreatedFolders();
-        try {
-          await folders.create(prepared.missingFolders);
-        } catch (error) {
-          throw toVpcError(error, {
-            lang, detail: prepared.imagePath,
-            errnoOverrides: { ENOENT: 'ERROR_PATH_NOT_FOUND', ENOTDIR: 'ERROR_PATH_NOT_FOUND', EEXIST: 'ERROR_PATH_NOT_FOUND', ENAMETOOLONG: 'ERROR_PATH_NOT_FOUND' },
-          });
-        }
-        try {
-          refuseIfStopped();
-        } catch (error) {
-          await folders.removeAll();
-          throw error;
-        }
-        const task = VMTask.start(work, { description, failureDetail, lang, signal, onFailure: () => folders.removeAll() });
-        this.#track(task);
-        VMTask.resolveWithTask(task, resolve);
+    const checks = async (taskSignal: AbortSignal): Promise<AcceptedWork<T>> => {
+      // The task maps an aborted signal to its reason (ERROR_CANCELLED, or VM_E_APP_SHUTTING_DOWN from shutdown()).
+      const refuseIfStopped = (): void => {
+        if (this.#shuttingDown) throw refusal('VM_E_APP_SHUTTING_DOWN', lang, failureDetail);
+        taskSignal.throwIfAborted();
       };
-      run().catch((error: unknown) => reject(toVpcError(error, { lang })));
-    });
-    this.#trackPromise(checked);
-    return checked;
+      refuseIfStopped();
+      await this.#checkHardwareVirtualization();
+      refuseIfStopped();
+      const { prepared, work } = await check(async () => refuseIfStopped());
+      refuseIfStopped();
+      const folders = new CreatedFolders();
+      try {
+        await folders.create(prepared.missingFolders);
+      } catch (error) {
+        throw toVpcError(error, {
+          lang, detail: prepared.imagePath,
+          errnoOverrides: { ENOENT: 'ERROR_PATH_NOT_FOUND', ENOTDIR: 'ERROR_PATH_NOT_FOUND', EEXIST: 'ERROR_PATH_NOT_FOUND', ENAMETOOLONG: 'ERROR_PATH_NOT_FOUND' },
+        });
+      }
+      try {
+        refuseIfStopped();
+      } catch (error) {
+        await folders.removeAll();
+        throw error;
+      }
+      return { work, onFailure: () => folders.removeAll() };
+    };
+    const task = VMTask.startAfterChecks(checks, { description, failureDetail, lang, signal });
+    this.#track(task);
+    return task;
   }
 
-  #stopReason(signal: AbortSignal | undefined): HresultName | undefined {
-    if (this.#shuttingDown) return 'VM_E_APP_SHUTTING_DOWN';
-    if (signal?.aborted) return CANCELLATION_NAME;
-    return undefined;
+  /**
+   * The frame of an operation on an existing image: shutting down → the method's own (synchronous) checks →
+   * `task.accepted` → the work. No destination, folder or volume checks: nothing new is named.
+   */
+  #operate<T>(signal: AbortSignal | undefined, operation: { kind: 'resize' | 'compact'; path: string }, check: () => TaskWork<T>): VMTask<T> {
+    const lang = this.language;
+    const failureDetail = detail(lang, DETAILS.operation, operation);
+    const checks = async (taskSignal: AbortSignal): Promise<AcceptedWork<T>> => {
+      if (this.#shuttingDown) throw refusal('VM_E_APP_SHUTTING_DOWN', lang, failureDetail);
+      taskSignal.throwIfAborted();
+      return { work: check() };
+    };
+    const task = VMTask.startAfterChecks(checks, { description: detail('en', DETAILS.operation, operation), failureDetail, lang, signal });
+    this.#track(task);
+    return task;
   }
 
   async #checkHardwareVirtualization(): Promise<void> {
@@ -298,18 +341,9 @@ export class VirtualPC {
     return { imagePath, missingFolders: destination.missingFolders };
   }
 
-  #track(task: VMTask<CreatedDisk>): void {
+  #track(task: VMTask<unknown>): void {
     this.#tasks.add(task);
-    const settled = task.completion.then(() => undefined, () => undefined).finally(() => {
-      this.#tasks.delete(task);
-      this.#running.delete(settled);
-    });
-    this.#running.add(settled);
-  }
-
-  #trackPromise(promise: Promise<unknown>): void {
-    const settled = promise.then(() => undefined, () => undefined).finally(() => this.#running.delete(settled));
-    this.#running.add(settled);
+    void task.waitForCompletion(-1).then(() => this.#tasks.delete(task));
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
 import { createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { VirtualPC } from '../src/index.js';
 import { MIB, failureLine, runVpc } from './helpers.js';
 
 const folder = testFolder('vpc-resize-compact-');
@@ -64,5 +65,38 @@ describe('vpc compact', () => {
     expect(refused.status).toBe(1);
     expect(failureLine(refused)).toMatchObject({ name: 'VM_E_WRONG_HD_IMAGE_TYPE' });
     expect(failureLine(runVpc(['--lang', 'es', 'compact', fixed]))!.message).toContain('solo se pueden compactar');
+  });
+});
+
+describe('VirtualPC.resizeVirtualHardDisk and compactVirtualHardDisk', () => {
+  it('return VMTasks: accepted, then the result; refusals and work failures reject with their HRESULT', { timeout: 30_000 }, async () => {
+    const dir = await folder.nextFolder();
+    const image = path.join(dir, 'api.vhd');
+    await createDynamicDisk(image, 4 * MIB, { blockSize: 512 * 1024 });
+    await writeAt(image, new Uint8Array(MIB), 0);
+    const vpc = new VirtualPC();
+
+    const resizing = vpc.resizeVirtualHardDisk(image, 16 * MIB);
+    await resizing.accepted;
+    expect(await resizing).toMatchObject({ oldSize: 4 * MIB, newSize: 16 * MIB, diskType: 'dynamic' });
+    expect(resizing.isComplete).toBe(true);
+    expect((await readImageMetadata(image)).footer.currentSize).toBe(16 * MIB);
+
+    const compacting = vpc.compactVirtualHardDisk(image);
+    const percents: number[] = [];
+    compacting.on('progress', ({ percentCompleted }) => percents.push(percentCompleted));
+    expect(await compacting).toMatchObject({ blocksBefore: 2, blocksAfter: 0 });
+    expect(percents.at(-1)).toBe(100);
+
+    const badSize = vpc.resizeVirtualHardDisk(image, -1);
+    await expect(badSize.accepted).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+    await expect(badSize.completion).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+    const fixed = path.join(dir, 'fixed.vhd');
+    await createFixedDisk(fixed, MIB);
+    const wrongType = vpc.compactVirtualHardDisk(fixed);
+    await wrongType.accepted;
+    await expect(wrongType.completion).rejects.toMatchObject({ code: 'VM_E_WRONG_HD_IMAGE_TYPE' });
+    const shrink = vpc.resizeVirtualHardDisk(path.join(dir, 'missing.vhd'), MIB);
+    await expect(shrink.completion).rejects.toMatchObject({ code: 'ERROR_FILE_NOT_FOUND' });
   });
 });

@@ -308,10 +308,11 @@ describe('createDifferencingVirtualHardDisk: every row through the API', { timeo
       : simulatedProbe(scenario.volume);
     const vpc = new VirtualPC({ ...(volumeProbe === undefined ? {} : { volumeProbe }), ...scenario.api });
     let outcome: HresultName;
+    const task = vpc.createDifferencingVirtualHardDisk(scenario.image as string, scenario.parent as string);
     try {
-      const task = await vpc.createDifferencingVirtualHardDisk(scenario.image as string, scenario.parent as string);
       expect(task.description).toContain('differencing');
-      const disk = await task.completion;
+      const disk = await task;
+      await expect(task.accepted).resolves.toBeUndefined();
       expect(task.isComplete).toBe(true);
       expect(task.result).toBe(0);
       expect(task.percentCompleted).toBe(100);
@@ -322,6 +323,9 @@ describe('createDifferencingVirtualHardDisk: every row through the API', { timeo
       const failure = error as VpcError;
       expect(failure.hresult).toBe(HRESULTS[row.code]);
       if (row.code === 'DISP_E_EXCEPTION') expect((failure.cause as Error).message).toBe('probe exploded');
+      // The same VpcError is the task's error and its HRESULT the task's result.
+      expect(task.error).toBe(failure);
+      expect(task.result).toBe(failure.hresult);
       outcome = failure.code;
     }
     expect(outcome).toBe(row.code);

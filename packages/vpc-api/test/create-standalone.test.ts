@@ -7,7 +7,6 @@ import { readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, diskTypeName, sizeFromGeometry } from '@vhdkit/vhd-format';
 import type { HresultName } from '@vhdkit/vpc-errors';
 import { HRESULTS, VpcError, formatHresult } from '@vhdkit/vpc-errors';
-import type { CreatedDisk } from '../src/index.js';
 import { VirtualPC } from '../src/virtual-pc.js';
 import type { VolumeFacts } from '../src/volume/volume-probe.js';
 import { MIB, failureLine, runVpc, simulatedProbe, tree } from './helpers.js';
@@ -102,11 +101,10 @@ describe('createFixedVirtualHardDisk / createDynamicVirtualHardDisk through the 
     const file = row.relative === true ? row.file : path.join(folder, row.file);
     let outcome: HresultName = 'S_OK';
     try {
-      const task =
+      const disk =
         row.type === 'fixed'
           ? await vpc.createFixedVirtualHardDisk(file, row.size as number)
           : await vpc.createDynamicVirtualHardDisk(file, row.size as number, row.blockSize === undefined ? {} : { blockSize: row.blockSize });
-      const disk = (await task) as unknown as CreatedDisk; // awaiting the task itself gives the disk's facts
       expect(disk.path).toBe(file);
       expect(disk.diskType).toBe(row.type);
       await expectCreated(file, row);

@@ -154,7 +154,7 @@ describe('VirtualPC.importRawVirtualHardDisk', { timeout: 30_000 }, () => {
     const dir = await folder();
     const raw = rawDisk();
     const vpc = new VirtualPC();
-    const task = await vpc.importRawVirtualHardDisk(Readable.from([raw]), path.join(dir, 'x.vhd'), { type: 'dynamic', blockSize: 512 * 1024 });
+    const task = vpc.importRawVirtualHardDisk(Readable.from([raw]), path.join(dir, 'x.vhd'), { type: 'dynamic', blockSize: 512 * 1024 });
     const percents: number[] = [];
     task.on('progress', (progress) => percents.push(progress.percentCompleted));
     const disk = await task.completion;
@@ -172,14 +172,14 @@ describe('VirtualPC.importRawVirtualHardDisk', { timeout: 30_000 }, () => {
     const vpc = new VirtualPC();
     const endless = new PassThrough();
     endless.write(randomBytes(MIB));
-    const task = await vpc.importRawVirtualHardDisk(endless, path.join(dir, 'x.vhd'), { type: 'fixed' });
+    const task = vpc.importRawVirtualHardDisk(endless, path.join(dir, 'x.vhd'), { type: 'fixed' });
     task.cancel();
     endless.write(randomBytes(MIB));
     await expect(task.completion).rejects.toMatchObject({ code: 'ERROR_CANCELLED' });
     expect(await readdir(dir)).toEqual([]);
-    await expect(vpc.importRawVirtualHardDisk('/x.raw', path.join(dir, 'y.vhd'), { type: 'dynamic', azure: true })).rejects.toMatchObject({ code: 'E_INVALIDARG' });
-    await expect(vpc.importRawVirtualHardDisk('/x.raw', path.join(dir, 'y.vhd'), { type: 'fixed', blockSize: 4096 })).rejects.toMatchObject({ code: 'E_INVALIDARG' });
-    await expect(vpc.importRawVirtualHardDisk('/x.raw', path.join(dir, 'y.vhd'), { type: 'dynamic', sizeBytes: -1 })).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+    await expect(vpc.importRawVirtualHardDisk('/x.raw', path.join(dir, 'y.vhd'), { type: 'dynamic', azure: true }).completion).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+    await expect(vpc.importRawVirtualHardDisk('/x.raw', path.join(dir, 'y.vhd'), { type: 'fixed', blockSize: 4096 }).completion).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+    await expect(vpc.importRawVirtualHardDisk('/x.raw', path.join(dir, 'y.vhd'), { type: 'dynamic', sizeBytes: -1 }).completion).rejects.toMatchObject({ code: 'E_INVALIDARG' });
   });
 });
 

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 async function settle(task: VMTask<CreatedDisk>): Promise<VpcError | undefined> {
   try {
-    await task.completion;
+    await task;
     return undefined;
   } catch (error) {
     return error as VpcError;
@@ -56,9 +56,21 @@ describe('cancellation at several points leaves no file and no created folder', 
     expect(await tree(folder)).toEqual([]);
   });
 
-  it('cancel() as soon as the task is returned: the task fails, its folders are removed', async () => {
+  it('cancel() as soon as the task is returned: the checks stop, accepted and the task reject, no folder is made', async () => {
     const folder = await caseFolder();
-    const task = await new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'new/deeper/c.vhd'), bigParent);
+    const task = new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'new/deeper/c.vhd'), bigParent);
+    task.cancel();
+    const error = await settle(task);
+    expect(error).toMatchObject({ code: 'ERROR_CANCELLED' });
+    await expect(task.accepted).rejects.toBe(error);
+    expect(await tree(folder)).toEqual([]);
+  });
+
+  it('cancel() once accepted: the task fails, the folders it created are removed', async () => {
+    const folder = await caseFolder();
+    const task = new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'new/deeper/c.vhd'), bigParent);
+    await task.accepted;
+    expect(await tree(folder)).toEqual(expect.arrayContaining(['new', 'new/deeper']));
     task.cancel();
     const error = await settle(task);
     expect(error).toMatchObject({ code: 'ERROR_CANCELLED' });
@@ -73,7 +85,7 @@ describe('cancellation at several points leaves no file and no created folder', 
     { point: 'half-way through the BAT', shouldCancel: (done: number, total: number) => done >= total / 2 && done < total },
   ])('cancel() at the $point', async ({ shouldCancel }) => {
     const folder = await caseFolder();
-    const task = await new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'sub/c.vhd'), bigParent);
+    const task = new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'sub/c.vhd'), bigParent);
     const seen: number[] = [];
     task.on('progress', (progress) => {
       seen.push(progress.percentCompleted);
@@ -89,7 +101,7 @@ describe('cancellation at several points leaves no file and no created folder', 
   it('the caller\'s AbortSignal aborted while writing', async () => {
     const folder = await caseFolder();
     const controller = new AbortController();
-    const task = await new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'c.vhd'), bigParent, { signal: controller.signal });
+    const task = new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'c.vhd'), bigParent, { signal: controller.signal });
     task.once('progress', () => controller.abort());
     expect(await settle(task)).toMatchObject({ code: 'ERROR_CANCELLED' });
     expect(await tree(folder)).toEqual([]);
@@ -98,7 +110,7 @@ describe('cancellation at several points leaves no file and no created folder', 
   it('a running task reads E_PENDING; a cancelled one names its operation in the VirtualPC\'s language', async () => {
     const folder = await caseFolder();
     const image = path.join(folder, 'c.vhd');
-    const task = await new VirtualPC({ language: 'es' }).createDifferencingVirtualHardDisk(image, bigParent);
+    const task = new VirtualPC({ language: 'es' }).createDifferencingVirtualHardDisk(image, bigParent);
     expect(task.description).toBe(`Create differencing disk ${image}`);
     expect(task.isComplete).toBe(false);
     expect(task.result).toBe(0x8000000a);
@@ -106,7 +118,7 @@ describe('cancellation at several points leaves no file and no created folder', 
     const error = await settle(task);
     expect(task.result).toBe(0x800704c7);
     expect(error?.message).toBe(`${messageFor('ERROR_CANCELLED', 'es')}: crear el disco de diferenciación ${image}`);
-    const english = await new VirtualPC().createDynamicVirtualHardDisk(path.join(folder, 'd.vhd'), 8 * MIB);
+    const english = new VirtualPC().createDynamicVirtualHardDisk(path.join(folder, 'd.vhd'), 8 * MIB);
     english.cancel();
     expect((await settle(english))?.message).toBe(`${messageFor('ERROR_CANCELLED', 'en')}: Create dynamic disk ${path.join(folder, 'd.vhd')}`);
     expect(await tree(folder)).toEqual([]);
@@ -114,8 +126,8 @@ describe('cancellation at several points leaves no file and no created folder', 
 
   it('cancel() after completion changes nothing', async () => {
     const folder = await caseFolder();
-    const task = await new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'c.vhd'), bigParent);
-    const disk = await task.completion;
+    const task = new VirtualPC().createDifferencingVirtualHardDisk(path.join(folder, 'c.vhd'), bigParent);
+    const disk = await task;
     task.cancel();
     expect(task.result).toBe(0);
     expect(await task.waitForCompletion(0)).toBe(true);
@@ -127,7 +139,8 @@ describe('shutdown()', { timeout: 30_000 }, () => {
   it('cancels running tasks (no file), rejects calls still checking and every later call', async () => {
     const folder = await caseFolder();
     const vpc = new VirtualPC();
-    const running = await vpc.createDifferencingVirtualHardDisk(path.join(folder, 'running/c.vhd'), bigParent);
+    const running = vpc.createDifferencingVirtualHardDisk(path.join(folder, 'running/c.vhd'), bigParent);
+    await running.accepted;
     const checking = vpc.createDifferencingVirtualHardDisk(path.join(folder, 'checking/c.vhd'), bigParent);
     let completeEvents = 0;
     running.on('complete', () => completeEvents++);
@@ -188,8 +201,8 @@ describe('racing creators', { timeout: 60_000 }, () => {
     const parentBefore = await snapshot(parent);
     const image = path.join(folder, 'new/sub/c.vhd');
     const attempts = Array.from({ length: 8 }, async () => {
-      const task = await new VirtualPC().createDifferencingVirtualHardDisk(image, parent);
-      return task.completion;
+      const task = new VirtualPC().createDifferencingVirtualHardDisk(image, parent);
+      return await task;
     });
     const results = await Promise.allSettled(attempts);
     const winners = results.filter((result) => result.status === 'fulfilled');
@@ -250,7 +263,7 @@ describe('a really full volume (2 MiB tmpfs)', { timeout: 30_000 }, () => {
 
   it('ENOSPC while writing fails the task with ERROR_DISK_FULL and leaves no file (API and CLI)', async (context) => {
     if (mountError !== undefined) context.skip(`tmpfs cannot be mounted here: ${mountError}`);
-    const task = await new VirtualPC({ minimumFreeBytes: 0 }).createDifferencingVirtualHardDisk(path.join(mountPoint, 'new/c.vhd'), bigParent);
+    const task = new VirtualPC({ minimumFreeBytes: 0 }).createDifferencingVirtualHardDisk(path.join(mountPoint, 'new/c.vhd'), bigParent);
     const error = await settle(task);
     expect(error).toMatchObject({ code: 'ERROR_DISK_FULL', hresult: 0x80070070 });
     expect(task.result).toBe(0x80070070);

@@ -48,7 +48,7 @@ describe.skipIf(!qemuImg.available)('a 2040 GiB parent made by qemu-img', { time
   it('is accepted by the API: the child has its size and points at it', async () => {
     const { dir, parent } = await qemuParent();
     const before = await snapshot(parent);
-    const task = await new VirtualPC().createDifferencingVirtualHardDisk(path.join(dir, 'child.vhd'), parent);
+    const task = new VirtualPC().createDifferencingVirtualHardDisk(path.join(dir, 'child.vhd'), parent);
     const disk = await task.completion;
     expect(disk.virtualSize).toBe(MAX_VIRTUAL_SIZE);
     const child = await readImageMetadata(path.join(dir, 'child.vhd'));

@@ -44,9 +44,11 @@ describe('VMTask', () => {
     expect(task.result).toBe(0);
     expect(task.error).toBeUndefined();
     expect(completeEvents).toBe(1);
-    // The task is a thenable at run time: `await task` gives the result.
-    expect(await (task as unknown as Promise<{ done: boolean }>)).toEqual({ done: true });
+    // The task is its own promise: `await task` gives the result, as do then/completion.
+    expect(await task).toEqual({ done: true });
+    expect(await task.then((value) => value.done)).toBe(true);
     expect(await task.completion).toEqual({ done: true });
+    await expect(task.accepted).resolves.toBeUndefined();
   });
 
   it('waitForCompletion returns false on timeout and true later', async () => {
@@ -103,11 +105,114 @@ describe('VMTask', () => {
     expect((task.error!.cause as VhdIoError).cause).toBe(enospc);
   });
 
-  it('a promise resolved through resolveWithTask fulfils with the task itself', async () => {
-    const task = VMTask.start(async () => 7, { description: 'seven', lang: 'en' });
-    const handedOver = new Promise<VMTask<number>>((resolve) => VMTask.resolveWithTask(task, resolve));
-    const received = await handedOver;
-    expect(received).toBe(task);
-    expect(await (received as unknown as Promise<number>)).toBe(7);
+  it('a task is a PromiseLike: then, catch, finally, Promise.all and async functions adopt its outcome', async () => {
+    const seven = VMTask.start(async () => 7, { description: 'seven', lang: 'en' });
+    expect(typeof seven.then).toBe('function');
+    expect(await Promise.all([seven, seven.then((value) => value * 2)])).toEqual([7, 14]);
+    let finallyRan = false;
+    expect(await seven.finally(() => (finallyRan = true))).toBe(7);
+    expect(finallyRan).toBe(true);
+    const adopt = async () => seven;
+    expect(await adopt()).toBe(7);
+    const failing = VMTask.start(async () => {
+      throw new VhdIoError('ABORTED', 'stopped');
+    }, { description: 'fails', lang: 'en' });
+    const caught = await failing.catch((error: unknown) => error);
+    expect(caught).toBeInstanceOf(VpcError);
+    expect(caught).toBe(failing.error);
+    await expect(failing.then(() => 'fulfilled', () => 'rejected')).resolves.toBe('rejected');
+  });
+});
+
+/** A task whose checks refuse with E_INVALIDARG. */
+function refuse(): VMTask<number> {
+  return VMTask.startAfterChecks<number>(async () => {
+    throw new VpcError('E_INVALIDARG', { lang: 'en' });
+  }, { description: 'refused', lang: 'en' });
+}
+
+describe('VMTask.startAfterChecks', () => {
+  it('accepted resolves when the checks pass, while the work runs; then the task gives the result', async () => {
+    const checksGate: { release?: () => void } = {};
+    const gate: { release?: () => void } = {};
+    let checked = false;
+    const task = VMTask.startAfterChecks(async () => {
+      await new Promise<void>((resolve) => (checksGate.release = resolve));
+      checked = true;
+      return { work: steppedWork(1, gate) };
+    }, { description: 'checked work', lang: 'en' });
+    let acceptedEarly = false;
+    void task.accepted.then(() => (acceptedEarly = true));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(acceptedEarly).toBe(false);
+    expect(task.isComplete).toBe(false);
+    expect(task.result).toBe(0x8000000a);
+    checksGate.release!();
+    await task.accepted;
+    expect(checked).toBe(true);
+    expect(task.isComplete).toBe(false);
+    expect(task.result).toBe(0x8000000a);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    gate.release!();
+    expect(await task).toEqual({ done: true });
+    expect(task.result).toBe(0);
+  });
+
+  it('a refused check rejects accepted and the task with one VpcError, completes the task and never runs the work', async () => {
+    let workRan = false;
+    let completeEvents = 0;
+    const task = VMTask.startAfterChecks(async (signal) => {
+      if (!signal.aborted) throw new VpcError('ERROR_FILE_NOT_FOUND', { lang: 'en', detail: '/nowhere/p.vhd' });
+      return { work: async () => (workRan = true) };
+    }, { description: 'refused', lang: 'en' });
+    task.on('complete', () => completeEvents++);
+    const refusal = await task.accepted.then(() => undefined, (error: unknown) => error);
+    expect(refusal).toMatchObject({ code: 'ERROR_FILE_NOT_FOUND', hresult: 0x80070002 });
+    await expect(task).rejects.toBe(refusal);
+    expect(task.error).toBe(refusal);
+    expect(task.isComplete).toBe(true);
+    expect(task.result).toBe(0x80070002);
+    expect(workRan).toBe(false);
+    expect(completeEvents).toBe(1);
+  });
+
+  it('an unexpected throw in the checks becomes DISP_E_EXCEPTION with the cause', async () => {
+    const boom = new TypeError('boom');
+    const task = VMTask.startAfterChecks<number>(async () => {
+      throw boom;
+    }, { description: 'buggy', lang: 'en' });
+    await expect(task.accepted).rejects.toMatchObject({ code: 'DISP_E_EXCEPTION', cause: boom });
+  });
+
+  it('cancel() while the checks wait rejects accepted and the task with ERROR_CANCELLED in the task\'s language', async () => {
+    const task = VMTask.startAfterChecks(async (signal) => {
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      signal.throwIfAborted();
+      return { work: async () => 1 };
+    }, { description: 'stop me', failureDetail: 'detenme', lang: 'es' });
+    task.cancel();
+    await expect(task.accepted).rejects.toMatchObject({ code: 'ERROR_CANCELLED', hresult: 0x800704c7 });
+    await expect(task).rejects.toMatchObject({ code: 'ERROR_CANCELLED' });
+    expect(task.error!.message).toMatch(/^Se canceló la operación.*: detenme$/);
+  });
+
+  it('awaiting only one of accepted and the task leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(refuse().accepted).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+      await expect(refuse()).rejects.toMatchObject({ code: 'E_INVALIDARG' });
+      const failing = VMTask.start(async () => {
+        throw new VhdIoError('ABORTED', 'stopped');
+      }, { description: 'fails', lang: 'en' });
+      await failing.accepted;
+      await failing.waitForCompletion(-1);
+      // Unhandled rejections are reported after the microtask queue drains: give them a few turns of the event loop.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 });

@@ -33,12 +33,12 @@ export function describeCreated(disk: CreatedDisk): string {
   return `Created ${disk.diskType} disk ${disk.path} (${disk.virtualSize} bytes virtual, ${disk.fileSize} bytes on disk, id ${disk.uniqueIdText}${parent})`;
 }
 
-/** Runs a creation task to its end with a progress bar (SIGINT/SIGTERM shut the VirtualPC down, which cancels it). */
+/** Awaits a creation task (its checks, then its work) with a progress bar (SIGINT/SIGTERM shut the VirtualPC down, which cancels it). */
 export async function finishTask(context: CommandContext, task: VMTask<CreatedDisk>): Promise<CreatedDisk> {
   const bar = progressBar(context.io, context.quiet, task.description);
   task.on('progress', (progress) => bar.update(progress.bytesWritten, progress.totalBytes));
   try {
-    return await task.completion;
+    return await task;
   } finally {
     bar.stop();
   }

@@ -96,11 +96,19 @@ export const DETAILS = {
     (p) => `${p.freeBytes} bytes libres en el volumen de ${p.folder}; se necesitan al menos ${p.minimumFreeBytes}`,
   ),
   /** The operation a cancellation or shutdown stopped; the English form is also the task's `description`. */
-  operation: template<{ kind: 'differencing' | 'fixed' | 'dynamic' | 'import'; path: string }>(
-    (p) => (p.kind === 'import' ? `Import raw disk into ${p.path}` : `Create ${p.kind} disk ${p.path}`),
-    (p) => (p.kind === 'import'
-      ? `importar un disco sin formato en ${p.path}`
-      : `crear el disco ${p.kind === 'differencing' ? 'de diferenciación' : p.kind === 'fixed' ? 'fijo' : 'dinámico'} ${p.path}`),
+  operation: template<{ kind: 'differencing' | 'fixed' | 'dynamic' | 'import' | 'resize' | 'compact'; path: string }>(
+    (p) => {
+      if (p.kind === 'import') return `Import raw disk into ${p.path}`;
+      if (p.kind === 'resize') return `Resize ${p.path}`;
+      if (p.kind === 'compact') return `Compact ${p.path}`;
+      return `Create ${p.kind} disk ${p.path}`;
+    },
+    (p) => {
+      if (p.kind === 'import') return `importar un disco sin formato en ${p.path}`;
+      if (p.kind === 'resize') return `cambiar el tamaño de ${p.path}`;
+      if (p.kind === 'compact') return `compactar ${p.path}`;
+      return `crear el disco ${p.kind === 'differencing' ? 'de diferenciación' : p.kind === 'fixed' ? 'fijo' : 'dinámico'} ${p.path}`;
+    },
   ),
   badImportType: template<{ value: string }>(
     (p) => `--type ${p.value}: an import makes a fixed or dynamic disk`,

@@ -12,7 +12,10 @@ export function defaultPathStyle(): PathStyle {
   return process.platform === 'win32' ? 'win32' : 'posix';
 }
 
-/** The `node:path` flavour for a style; never consults `process.cwd()` in this package (only absolute inputs). */
-export function pathApiFor(style: PathStyle): path.PlatformPath {
+/**
+ * The `node:path` flavour for a style; never consults `process.cwd()` in this package (only absolute inputs). Typed
+ * as `typeof path.posix` (both flavours share it) because newer @types/node no longer exports `path.PlatformPath`.
+ */
+export function pathApiFor(style: PathStyle): typeof path.posix {
   return style === 'win32' ? path.win32 : path.posix;
 }

@@ -35,7 +35,7 @@ export async function createDifferencing(ctx: CommandContext, imagePath: string,
   const vpc = await ctx.virtualPc(facadeOptions(ctx, 'create-diff', options));
   // Both paths are resolved against the working directory here; the facade's rule (a relative path is relative to
   // the other path's folder) then only normalises them.
-  const task = await vpc.createDifferencingVirtualHardDisk(ctx.userPath(imagePath), ctx.userPath(parentPath));
+  const task = vpc.createDifferencingVirtualHardDisk(ctx.userPath(imagePath), ctx.userPath(parentPath));
   const disk = await finishTask(ctx, task);
   await printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;
@@ -52,8 +52,8 @@ export async function createStandalone(ctx: CommandContext, path: string, option
   const imagePath = ctx.userPath(path);
   const task =
     options.type === 'fixed'
-      ? await vpc.createFixedVirtualHardDisk(imagePath, sizeBytes)
-      : await vpc.createDynamicVirtualHardDisk(imagePath, sizeBytes, blockSize === undefined ? {} : { blockSize });
+      ? vpc.createFixedVirtualHardDisk(imagePath, sizeBytes)
+      : vpc.createDynamicVirtualHardDisk(imagePath, sizeBytes, blockSize === undefined ? {} : { blockSize });
   const disk = await finishTask(ctx, task);
   await printResult(ctx, createdDiskJson(disk), describeCreated(disk));
   return 0;

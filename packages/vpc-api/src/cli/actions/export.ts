@@ -27,7 +27,7 @@ export async function exportImage(ctx: CommandContext, image: string, output: st
       const written = await exportToFile(ctx.userPath(image), ctx.userPath(output), { ...common, onProgress: (p) => bar.update(p.bytesWritten, p.totalBytes) });
       bar.stop();
       const json = { path: written.path, type: written.diskType, virtualSize: written.virtualSize, fileSize: written.fileSize, blockSize: written.blockSize ?? null, storedBlocks: written.storedBlocks ?? null };
-      printResult(ctx, json, `Exported ${image} as ${written.diskType} disk ${written.path} (${written.virtualSize} bytes virtual, ${written.fileSize} bytes)`);
+      await printResult(ctx, json, `Exported ${image} as ${written.diskType} disk ${written.path} (${written.virtualSize} bytes virtual, ${written.fileSize} bytes)`);
     }
   } catch (error) {
     bar.stop();

@@ -13,6 +13,7 @@ export interface ImportCliOptions {
   blockSize?: string;
   azure?: boolean;
 }
+import { badByteCount } from '../usage-help.js';
 
 /** `vpc import <raw|-> <image>`: a new fixed or dynamic image from a raw disk, through the facade. Returns the exit code. */
 export async function importImage(ctx: CommandContext, raw: string, image: string, options: ImportCliOptions): Promise<number> {
@@ -23,7 +24,7 @@ export async function importImage(ctx: CommandContext, raw: string, image: strin
   const blockSize = optionalSize(ctx, '--block-size', options.blockSize);
   const vpc = await ctx.virtualPc();
   const source = raw === '-' ? ctx.io.stdin() : ctx.userPath(raw);
-  const task = await vpc.importRawVirtualHardDisk(source, ctx.userPath(image), { type, sizeBytes, blockSize, azure });
+  const task = vpc.importRawVirtualHardDisk(source, ctx.userPath(image), { type, sizeBytes, blockSize, azure });
   const bar = progressBar(ctx.io, ctx.quiet, task.description);
   // A stream's length is unknown until it ends (total 0): the bar then shows the bytes so far as its total.
   task.on('progress', (progress) => bar.update(progress.bytesWritten, progress.totalBytes || progress.bytesWritten));
@@ -35,13 +36,13 @@ export async function importImage(ctx: CommandContext, raw: string, image: strin
   }
   const json = { ...createdDiskJson(disk), sourceBytes: disk.sourceBytes, storedBlocks: disk.storedBlocks ?? null };
   const stored = disk.storedBlocks === undefined ? '' : `, ${disk.storedBlocks} blocks stored`;
-  printResult(ctx, json, `${describeCreated(disk).replace(/^Created/, 'Imported')} from ${disk.sourceBytes} raw bytes${stored}`);
+  await printResult(ctx, json, `${describeCreated(disk).replace(/^Created/, 'Imported')} from ${disk.sourceBytes} raw bytes${stored}`);
   return 0;
 }
 
 function optionalSize(ctx: CommandContext, option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const bytes = parseSizeArgument(text);
-  if (bytes === undefined) throw refusal('E_INVALIDARG', ctx.lang, `${option} ${text}`);
+  if (bytes === undefined) throw badByteCount('import', option, text, ctx.lang);
   return bytes;
 }
