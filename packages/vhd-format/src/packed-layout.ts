@@ -3,7 +3,7 @@
  * footer copy at 0, header at 512, blocks back to back — each its sector bitmap then its data, no alignment gap,
  * as QEMU writes them — and the footer last. The BAT sits at 1536, before the blocks, when the size is known in
  * advance; when the size is only learnt at the end (a pipe), it follows the last block, which the format allows
- * (the header's table offset says where it is, vhd-format.md §5) and which needs neither a guess nor moving data.
+ * (the header's table offset says where it is, docs/format.md#locator-placement) and which needs neither a guess nor moving data.
  */
 import { batByteSize } from './bat.js';
 import { isSafeNonNegativeInteger } from './bytes.js';

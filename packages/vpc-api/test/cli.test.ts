@@ -134,8 +134,8 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
     // Each says what is valid (the commands, the usage line) and where the help is.
     [
       'unknown command', ['bogus'],
-      "orden desconocida 'bogus'; órdenes: create-diff, create, info, cat, write, merge, set-parent, convert, check; más información: 'vpc --help'",
-      "unknown command 'bogus'; commands: create-diff, create, info, cat, write, merge, set-parent, convert, check; see 'vpc --help'",
+      "orden desconocida 'bogus'; órdenes: create-diff, create, info, cat, write, merge, set-parent, convert, check, resize, compact, import, export; más información: 'vpc --help'",
+      "unknown command 'bogus'; commands: create-diff, create, info, cat, write, merge, set-parent, convert, check, resize, compact, import, export; see 'vpc --help'",
     ],
     [
       'missing argument', ['info'],
