@@ -24,7 +24,7 @@ export {
 export type { DiskTypeName } from './constants.js';
 
 export { VhdFormatError } from './errors.js';
-export type { VhdFormatErrorCode, FormatProblem, Lenient } from './errors.js';
+export type { VhdFormatErrorCode, VhdFormatErrorOptions, FormatProblem, Lenient } from './errors.js';
 
 export { FOOTER_FIELDS, DYNAMIC_HEADER_FIELDS, LOCATOR_ENTRY_FIELDS, LOCATOR_ENTRY_SIZE } from './field-tables.js';
 export type { FieldKind, FieldSpec, FieldTable } from './field-tables.js';
@@ -77,3 +77,13 @@ export type { VhdStreamEvent, ParseVhdStreamOptions } from './stream-parser.js';
 export type { ChunkSource, ParseStats } from './chunk-reader.js';
 
 export type { RandomAccessSource, ReadOptions } from './source/random-access-source.js';
+export { bytesSource } from './source/bytes-source.js';
+export type { MemorySourceInit } from './source/bytes-source.js';
+export { blobSource } from './source/blob-source.js';
+
+export { readImage, blockGeometry } from './image/read-image.js';
+export type { VhdImage, ReadImageOptions, BlockGeometry, LocatorPath } from './image/read-image.js';
+export { BlockPlacement, metadataRegions, misplacedBlocks, misplacedError, referencedEnd } from './image/block-placement.js';
+export type { ImageRegion } from './image/block-placement.js';
+export { decodeTrailingFooter, decodeTrailingFooterStrict, usableFooterCopy } from './image/footer-search.js';
+export type { TrailingFooter } from './image/footer-search.js';

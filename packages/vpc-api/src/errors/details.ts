@@ -180,6 +180,10 @@ const FORMAT_PROBLEM_ES: Record<VhdFormatErrorCode, string> = {
   BAD_GEOMETRY: 'geometría no válida',
   BLOCK_OUT_OF_ORDER: 'bloques fuera de orden',
   NOT_DYNAMIC: 'no es un disco dinámico',
+  NO_FOOTER: 'no hay pie VHD utilizable',
+  BAD_HEADER: 'la cabecera dinámica no es válida',
+  BLOCK_OUT_OF_RANGE: 'un bloque queda fuera del área de datos',
+  SHORT_READ: 'la imagen cambió o se acortó durante la lectura',
 };
 
 const DISK_TYPE_ES: Readonly<Record<string, string>> = { fixed: 'fija', dynamic: 'dinámica', differencing: 'de diferenciación' };
