@@ -21,7 +21,17 @@ export type VhdFormatErrorCode =
   /** A BAT entry places its block (bitmap and data) outside the data area or over metadata. */
   | 'BLOCK_OUT_OF_RANGE'
   /** A source read was refused or came back short (the image changed or shrank under the reader). */
-  | 'SHORT_READ';
+  | 'SHORT_READ'
+  /** Chain opening: no candidate location held the parent (VhdChainError). */
+  | 'PARENT_NOT_FOUND'
+  /** Chain opening: the parent's unique id is not the one the child records. */
+  | 'PARENT_MISMATCH'
+  /** Chain opening: the parent changed after the child was made (recorded time ≠ parent's modification time). */
+  | 'PARENT_TIMESTAMP_MISMATCH'
+  /** Chain opening: an image appears twice in its own chain. */
+  | 'CHAIN_LOOP'
+  /** Chain opening: more images than the depth limit. */
+  | 'CHAIN_TOO_DEEP';
 
 /** Options of a VhdFormatError beyond the standard `cause`. */
 export interface VhdFormatErrorOptions extends ErrorOptions {

@@ -66,7 +66,7 @@ export type { SectorRun } from './sector-bitmap.js';
 export { computeChecksum, footerChecksumValid, headerChecksumValid } from './checksum.js';
 export { geometryFromSize, sizeFromGeometry } from './geometry.js';
 export type { Geometry } from './geometry.js';
-export { vhdTimestampFromDate, dateFromVhdTimestamp } from './timestamp.js';
+export { vhdTimestampFromDate, dateFromVhdTimestamp, vhdSecondsOfModifiedTime } from './timestamp.js';
 export { uniqueIdToString, uniqueIdFromString, randomUniqueId, uniqueIdsEqual } from './unique-id.js';
 
 export { planDynamicLayout, blockOffsetForNewBlock } from './layout.js';
@@ -87,3 +87,14 @@ export { BlockPlacement, metadataRegions, misplacedBlocks, misplacedError, refer
 export type { ImageRegion } from './image/block-placement.js';
 export { decodeTrailingFooter, decodeTrailingFooterStrict, usableFooterCopy } from './image/footer-search.js';
 export type { TrailingFooter } from './image/footer-search.js';
+
+export { MAX_CHAIN_DEPTH } from './chain/depth-limit.js';
+export { VhdChainError } from './chain/chain-error.js';
+export type { ChainFacts } from './chain/chain-error.js';
+export { parentCandidates, isUrlName } from './chain/parent-candidates.js';
+export type { ParentCandidate } from './chain/parent-candidates.js';
+export { openImageChain, timestampMismatch, firstOpenable, pickedSources } from './chain/open-chain.js';
+export type { ChainLayer, OpenImageChainOptions, ParentResolver } from './chain/open-chain.js';
+export { heldRuns, blockStateOf } from './chain/sector-holder.js';
+export type { BlockState, HeldRun } from './chain/sector-holder.js';
+export { ChainReader } from './chain/chain-reader.js';
