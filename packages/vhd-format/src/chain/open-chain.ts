@@ -138,7 +138,6 @@ export function firstOpenable(open: (location: string) => Promise<RandomAccessSo
  * picked source whose name's last component equals a candidate's last component.
  */
 export function pickedSources(sources: readonly RandomAccessSource[]): ParentResolver {
-  const lastPart = (name: string): string => name.split(/[\\/]/).at(-1) ?? name;
   return (_child, candidates) => {
     for (const candidate of candidates) {
       const found = sources.find((source) => lastPart(source.name) === lastPart(candidate.location));
@@ -146,4 +145,8 @@ export function pickedSources(sources: readonly RandomAccessSource[]): ParentRes
     }
     return Promise.resolve(undefined);
   };
+}
+
+function lastPart(name: string): string {
+  return name.split(/[\\/]/).at(-1) ?? name;
 }
