@@ -26,7 +26,7 @@ export function isUrlName(name: string): boolean {
 }
 
 /** The candidates for `child` (named `childName`), without duplicates. */
-export function parentCandidates(child: VhdImage, childName: string): ParentCandidate[] {
+export function parentCandidates(child: Pick<VhdImage, 'header' | 'parentLocatorPaths'>, childName: string): ParentCandidate[] {
   const resolve = isUrlName(childName) ? urlResolver(childName) : pathResolver(childName);
   const candidates: ParentCandidate[] = [];
   const add = (from: string, location: string | undefined): void => {

@@ -84,6 +84,7 @@ const H = DYNAMIC_HEADER_FIELDS;
 
 /** Header problems that steer reading: fatal in every mode. */
 const STEERING_HEADER_CODES: ReadonlySet<VhdFormatErrorCode> = new Set(['BAD_BLOCK_SIZE', 'TABLE_OUT_OF_RANGE']);
+const BLOCK_SIZE_ONLY: ReadonlySet<VhdFormatErrorCode> = new Set(['BAD_BLOCK_SIZE']);
 
 class ImageReader {
   private readonly problems: FormatProblem[] = [];
@@ -133,23 +134,20 @@ class ImageReader {
     }
     const tailLength = Math.min(FOOTER_SIZE, size);
     const tail = await this.bytes(size - tailLength, tailLength);
+    // A footer's warnings (a 511-byte footer, a size above 2040 GiB) do not make the image harder to read: they are
+    // left to the checker, which reports each once.
     if (this.strict) {
       const trailing = decodeTrailingFooterStrict(tail, size);
       if ('error' in trailing) throw new VhdFormatError('NO_FOOTER', size - tailLength, `bad footer at the end of the image: ${trailing.error.message}`, { cause: trailing.error });
-      this.problems.push(...atOffset(trailing.decoded.problems, trailing.offset));
       return { footer: trailing.decoded.value, trailing };
     }
     const trailing = decodeTrailingFooter(tail, size);
-    if (!('error' in trailing) && !hasErrors(trailing.decoded.problems)) {
-      this.problems.push(...atOffset(trailing.decoded.problems, trailing.offset));
-      return { footer: trailing.decoded.value, trailing };
-    }
+    if (!('error' in trailing) && !hasErrors(trailing.decoded.problems)) return { footer: trailing.decoded.value, trailing };
     const copy = size >= 2 * FOOTER_SIZE ? usableFooterCopy(await this.bytes(0, FOOTER_SIZE)) : undefined;
     if (copy) {
       const why = 'error' in trailing ? trailing.error.message : trailing.decoded.problems.map((problem) => problem.message).join('; ');
       const code = 'error' in trailing ? trailing.error.code : (trailing.decoded.problems.find((problem) => problem.severity === 'error')?.code ?? 'BAD_CHECKSUM');
       this.problems.push({ code, offset: size - tailLength, severity: 'error', message: `the footer at the end of the image is damaged (${why}); using the copy at offset 0` });
-      this.problems.push(...copy.problems);
       return { footer: copy.value, trailing: undefined };
     }
     if ('error' in trailing) {
@@ -198,7 +196,9 @@ class ImageReader {
       throw new VhdFormatError('BAD_HEADER', headerOffset, `bad dynamic header at offset ${headerOffset}: ${error.message}`, { cause: error });
     }
     const problems = atOffset(decoded.problems, headerOffset);
-    const steering = problems.find((problem) => problem.severity === 'error' && STEERING_HEADER_CODES.has(problem.code));
+    // Without the BAT (metadata for display) only the block size steers: a bad table is then recorded, not fatal.
+    const steeringCodes = (this.options.bat ?? true) ? STEERING_HEADER_CODES : BLOCK_SIZE_ONLY;
+    const steering = problems.find((problem) => problem.severity === 'error' && steeringCodes.has(problem.code));
     if (steering) throw fault(steering.code, steering.offset, fieldAt(steering.offset - headerOffset), steering.message);
     const rejected = image.rejectedLocators as Set<number>;
     for (const problem of problems) {
