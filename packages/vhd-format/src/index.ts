@@ -83,7 +83,7 @@ export { blobSource } from './source/blob-source.js';
 
 export { readImage, blockGeometry } from './image/read-image.js';
 export type { VhdImage, ReadImageOptions, BlockGeometry, LocatorPath } from './image/read-image.js';
-export { BlockPlacement, metadataRegions, misplacedBlocks, misplacedError, referencedEnd } from './image/block-placement.js';
+export { BlockPlacement, blockPlacementFault, metadataRegions, misplacedBlocks, misplacedError, referencedEnd } from './image/block-placement.js';
 export type { ImageRegion } from './image/block-placement.js';
 export { decodeTrailingFooter, decodeTrailingFooterStrict, usableFooterCopy } from './image/footer-search.js';
 export type { TrailingFooter } from './image/footer-search.js';
@@ -98,3 +98,8 @@ export type { ChainLayer, OpenImageChainOptions, ParentResolver } from './chain/
 export { heldRuns, blockStateOf } from './chain/sector-holder.js';
 export type { BlockState, HeldRun } from './chain/sector-holder.js';
 export { ChainReader } from './chain/chain-reader.js';
+
+export { checkImage } from './check/check-image.js';
+export type { CheckImageOptions, ImageCheck } from './check/check-image.js';
+export { MAX_ISSUE_EXAMPLES } from './check/issue-list.js';
+export type { CheckIssue, CheckSeverity } from './check/issue-list.js';

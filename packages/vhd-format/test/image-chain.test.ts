@@ -32,7 +32,7 @@ function block(blockIndex: number, fill: number, isSet: (sector: number) => bool
   const data = new Uint8Array(BLOCK).fill(0xee);
   for (let sector = 0; sector < SECTORS_PER_BLOCK; sector++) {
     if (!isSet(sector)) continue;
-    bitmap.set(sector, true);
+    bitmap.set(sector);
     data.fill(fill, sector * SECTOR_SIZE, (sector + 1) * SECTOR_SIZE);
   }
   return { blockIndex, bitmap: bitmap.bytes, data };

@@ -98,7 +98,7 @@ describe('readImage on a well-formed image', () => {
   it('reads the same through a Blob as through bytes', async () => {
     const built = childImage();
     const fromBytes = await readImage(bytesSource(built.bytes));
-    const fromBlob = await readImage(blobSource(new Blob([built.bytes])));
+    const fromBlob = await readImage(blobSource(new Blob([built.bytes.slice().buffer])));
     expect(fromBlob.footer).toEqual(fromBytes.footer);
     expect(fromBlob.header).toEqual(fromBytes.header);
     expect(Array.from(fromBlob.bat!)).toEqual(Array.from(fromBytes.bat!));
@@ -253,7 +253,7 @@ describe('readImage: recoverable damage is a problem when lenient, an error when
     table.setUint32(0, (bytes.length - SECTOR_SIZE) / SECTOR_SIZE);
     table.setUint32(2 * 4, built.header.tableOffset / SECTOR_SIZE);
     const placement = new BlockPlacement(await readImage(bytesSource(bytes)));
-    expect([...placement.misplaced].toSorted()).toEqual([0, 2]);
+    expect(new Set(placement.misplaced)).toEqual(new Set([0, 2]));
     expect(() => placement.bitmapOffset(0)).toThrow(expect.objectContaining({ code: 'BLOCK_OUT_OF_RANGE' }));
     expect(() => placement.bitmapOffset(2)).toThrow(VhdFormatError);
     expect(placement.bitmapOffset(1)).toBe(built.blockOffsets.get(1));

@@ -4,7 +4,6 @@ import {
   VhdChainError,
   blobSource,
   bytesSource,
-  isUrlName,
   openImageChain,
   readImage,
   timestampMismatch as recordedTimeMismatch,
@@ -17,7 +16,7 @@ import { VhdIoError } from '../errors.js';
 import { ChainDisk } from './disk.js';
 import { chainError } from './errors.js';
 import { ImageFile } from './image-file.js';
-import { firstExistingFile } from './resolve-parent.js';
+import { fileParentResolver } from './resolve-parent.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
 
 /** Most images a chain may hold: vhd-format's one limit (32), used by opening, creation and check alike. */
@@ -86,16 +85,14 @@ export async function openChain(input: DiskInput, options: ChainOpenOptions = {}
 /** The top's explicit parent (OpenDiskOptions.parentPath), a caller's resolver, or the first candidate that is a file. */
 function parentResolver(options: OpenDiskOptions, blockingReads: boolean): ParentResolver {
   let explicitParent = options.parentPath === undefined ? undefined : resolve(options.parentPath);
+  const files = fileParentResolver({ blockingReads });
   return async (child, candidates) => {
     if (explicitParent !== undefined) {
       const path = explicitParent;
       explicitParent = undefined;
       return FileSource.open(path, { blockingReads });
     }
-    if (options.resolveParent) return options.resolveParent(child, candidates);
-    if (isUrlName(child.source.name)) return undefined;
-    const path = await firstExistingFile(candidates.map((candidate) => resolve(candidate.location)));
-    return path === undefined ? undefined : FileSource.open(path, { blockingReads });
+    return (options.resolveParent ?? files)(child, candidates);
   };
 }
 

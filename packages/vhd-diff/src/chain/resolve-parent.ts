@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parentCandidates } from '@vhdkit/vhd-format';
+import { isUrlName, parentCandidates } from '@vhdkit/vhd-format';
+import type { ParentResolver } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
+import { FileSource } from '../file-source.js';
 
 /** What resolution reads from a child's metadata (check passes what it decoded itself). */
 export type ParentSearchInput = Pick<ImageMetadata, 'path' | 'header' | 'parentLocatorPaths'>;
@@ -34,4 +36,13 @@ export async function resolveParentPath(child: ParentSearchInput): Promise<{ pat
     if (await isFile(path)) return { path, tried };
   }
   return { path: undefined, tried };
+}
+
+/** Parents as files: the first candidate that is a regular file, opened read-only (none for a URL-named child). */
+export function fileParentResolver(options: { blockingReads?: boolean } = {}): ParentResolver {
+  return async (child, candidates) => {
+    if (isUrlName(child.source.name)) return undefined;
+    const path = await firstExistingFile(candidates.map((candidate) => resolve(candidate.location)));
+    return path === undefined ? undefined : FileSource.open(path, options);
+  };
 }

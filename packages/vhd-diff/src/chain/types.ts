@@ -86,5 +86,10 @@ export interface CheckReport {
   diskType: DiskTypeName | undefined;
   /** True when no issue has severity 'error'. */
   ok: boolean;
+  /** The first 100 issues of each code (vhd-format's MAX_ISSUE_EXAMPLES), in the order found. */
   issues: CheckIssue[];
+  /** Present when issues were left out: how many of each code were found. */
+  counts?: Record<string, number>;
+  /** Present when issues were left out: how many. */
+  omittedIssues?: number;
 }

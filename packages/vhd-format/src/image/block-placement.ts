@@ -72,6 +72,15 @@ export function misplacedError(blockIndex: number, entry: number): VhdFormatErro
   return new VhdFormatError('BLOCK_OUT_OF_RANGE', entry * SECTOR_SIZE, `block ${blockIndex}'s BAT entry (sector ${entry}) places it outside the data area or over metadata`, { field: 'bat' });
 }
 
+/**
+ * The placement rule for one allocated block at [start, end) (bitmap and data): 'outside' when it ends past the data
+ * area, the metadata region it overlaps, or undefined when it is well placed. Readers and the checker both ask this.
+ */
+export function blockPlacementFault(start: number, end: number, dataAreaEnd: number, regions: readonly ImageRegion[]): 'outside' | ImageRegion | undefined {
+  if (end > dataAreaEnd) return 'outside';
+  return regions.find((region) => start < region.end && region.start < end);
+}
+
 /** Allocated blocks that end past the data area or overlap metadata. O(entries × regions); regions ≤ 10. */
 export function misplacedBlocks(image: VhdImage, regions: readonly ImageRegion[]): Set<number> {
   const { bitmapByteSize, blockSize } = image.geometry!;
@@ -82,8 +91,7 @@ export function misplacedBlocks(image: VhdImage, regions: readonly ImageRegion[]
     const entry = bat[blockIndex]!;
     if (entry === UNUSED_BAT_ENTRY) continue;
     const start = entry * SECTOR_SIZE;
-    const end = start + span;
-    if (end > image.dataAreaEnd || regions.some((region) => start < region.end && region.start < end)) misplaced.add(blockIndex);
+    if (blockPlacementFault(start, start + span, image.dataAreaEnd, regions) !== undefined) misplaced.add(blockIndex);
   }
   return misplaced;
 }
