@@ -6,3 +6,5 @@ export { createDifferencingDisk } from './create/differencing.js';
 export { createDynamicDisk } from './create/dynamic.js';
 export { createFixedDisk } from './create/fixed.js';
 export * from './chain/index.js';
+export * from './format.js';
+export { FileSource, openReadOnly, type FileSourceOptions } from './file-source.js';

@@ -1,6 +1,6 @@
 import type { CreatedDisk } from '@vhdkit/vhd-diff';
 import { createDifferencingDisk, createDynamicDisk, createFixedDisk } from '@vhdkit/vhd-diff';
-import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-format';
+import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-diff';
 import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME } from '@vhdkit/vpc-errors';
 import { checkDestination } from './create/destination-checks.js';

@@ -1,5 +1,5 @@
 import type { CheckIssue, CheckReport, CheckSeverity } from '@vhdkit/vhd-diff';
-import type { VhdFormatErrorCode } from '@vhdkit/vhd-format';
+import type { VhdFormatErrorCode } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 import { formatProblemDetail } from '../errors/details.js';
 

@@ -1,6 +1,6 @@
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
 import { readImageMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
-import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-format';
+import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-diff';
 import {
   FIXED_DATA_OFFSET,
   UNUSED_BAT_ENTRY,
@@ -13,7 +13,7 @@ import {
   isUnusedLocator,
   locatorDataSpaceBytes,
   uniqueIdToString,
-} from '@vhdkit/vhd-format';
+} from '@vhdkit/vhd-diff';
 
 export interface LocatorReport {
   platformCode: string;

@@ -1,6 +1,6 @@
 import type { VhdIoError, VhdIoErrorCode } from '@vhdkit/vhd-diff';
-import type { VhdFormatErrorCode } from '@vhdkit/vhd-format';
-import { VhdFormatError } from '@vhdkit/vhd-format';
+import type { VhdFormatErrorCode } from '@vhdkit/vhd-diff';
+import { VhdFormatError } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 
 /**
