@@ -69,7 +69,7 @@ export type { Geometry } from './geometry.js';
 export { vhdTimestampFromDate, dateFromVhdTimestamp, vhdSecondsOfModifiedTime } from './timestamp.js';
 export { uniqueIdToString, uniqueIdFromString, randomUniqueId, uniqueIdsEqual } from './unique-id.js';
 
-export { planDynamicLayout, blockOffsetForNewBlock } from './layout.js';
+export { planDynamicLayout, blockOffsetForNewBlock, locatorDataSpace, locatorRegionOffset } from './layout.js';
 export type { LocatorPlan, PlacedLocator, DynamicLayout } from './layout.js';
 
 export { parseVhdStream } from './stream-parser.js';
