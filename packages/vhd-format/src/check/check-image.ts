@@ -37,6 +37,10 @@ import type { CheckIssue } from './issue-list.js';
 const ALIGNMENT_SLACK_BYTES = 4096;
 /** BAT entries read at a time (256 KiB of table). */
 const BAT_CHUNK_ENTRIES = 64 * 1024;
+/** Bitmaps this close together are read with one read (at most this many bytes). */
+const BITMAP_WINDOW_BYTES = 256 * 1024;
+/** Bitmap reads kept in flight (a file source's thread pool, an HTTP source's connections). */
+const BITMAP_READS_IN_FLIGHT = 8;
 const H = DYNAMIC_HEADER_FIELDS;
 
 export interface CheckImageOptions {
@@ -296,12 +300,7 @@ class Checker {
       const at = lowerBound(sorted, entry);
       if (sorted[at] !== entry || sorted[at + 1] === entry) return; // misplaced, or shared with another block
       bitmapReads.push({ entry, blockIndex });
-    }, async () => {
-      for (const { entry, blockIndex } of bitmapReads.splice(0)) {
-        const start = entry * SECTOR_SIZE;
-        this.checkBitmap(new SectorBitmap(await this.read(start, bitmapByteSize), image.geometry!.sectorsPerBlock), blockIndex, start, image);
-      }
-    });
+    }, () => this.checkBitmaps(bitmapReads.splice(0), image));
     return dataEnd;
   }
 
@@ -313,6 +312,36 @@ class Checker {
       const chunk = decodeChunk(await this.read(tableOffset + first * 4, count * 4));
       for (let index = 0; index < count; index++) if (chunk[index] !== UNUSED_BAT_ENTRY) visit(chunk[index]!, first + index);
       await afterChunk?.();
+    }
+  }
+
+  /**
+   * Reads the bitmaps of one chunk's blocks in file order, a window of nearby ones per read (small blocks lie a
+   * sector or two apart) and several windows in flight, then checks each.
+   */
+  private async checkBitmaps(blocks: { entry: number; blockIndex: number }[], image: VhdImage): Promise<void> {
+    const { bitmapByteSize, sectorsPerBlock } = image.geometry!;
+    blocks.sort((a, b) => a.entry - b.entry);
+    const windows: { start: number; end: number; blocks: { entry: number; blockIndex: number }[] }[] = [];
+    for (const block of blocks) {
+      const start = block.entry * SECTOR_SIZE;
+      const last = windows.at(-1);
+      if (last && start + bitmapByteSize - last.start <= BITMAP_WINDOW_BYTES) {
+        last.end = start + bitmapByteSize;
+        last.blocks.push(block);
+      } else {
+        windows.push({ start, end: start + bitmapByteSize, blocks: [block] });
+      }
+    }
+    for (let first = 0; first < windows.length; first += BITMAP_READS_IN_FLIGHT) {
+      const batch = windows.slice(first, first + BITMAP_READS_IN_FLIGHT);
+      const reads = await Promise.all(batch.map((window) => this.read(window.start, window.end - window.start)));
+      batch.forEach((window, index) => {
+        for (const { entry, blockIndex } of window.blocks) {
+          const at = entry * SECTOR_SIZE - window.start;
+          this.checkBitmap(new SectorBitmap(reads[index]!.subarray(at, at + bitmapByteSize), sectorsPerBlock), blockIndex, entry * SECTOR_SIZE, image);
+        }
+      });
     }
   }
 
