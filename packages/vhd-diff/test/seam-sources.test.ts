@@ -6,7 +6,7 @@
 import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChainReader, bytesSource, computeChecksum, openImageChain, pickedSources } from '@vhdkit/vhd-format';
+import { ChainReader, MAX_CHAIN_DEPTH, bytesSource, computeChecksum, openImageChain, pickedSources } from '@vhdkit/vhd-format';
 import { sharedFixtures, testFolder } from '@vhdkit/test-support';
 import { createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata } from '../src/index.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
@@ -71,6 +71,25 @@ describe('openDisk on sources other than a path', () => {
 });
 
 describe('refusals that protect data and secrets', () => {
+  it('one depth limit: a 32-image chain opens, a child of its top is refused at creation', async () => {
+    const dir = await folder.nextFolder();
+    let top = join(dir, 'd0.vhd');
+    await createDynamicDisk(top, 1 * MiB);
+    for (let depth = 1; depth < MAX_CHAIN_DEPTH; depth++) {
+      const next = join(dir, `d${depth}.vhd`);
+      await createDifferencingDisk(next, top);
+      top = next;
+    }
+    const disk = await openDisk(top);
+    let layers = 0;
+    for (let layer: typeof disk.parent = disk; layer; layer = layer.parent) layers++;
+    expect(layers).toBe(MAX_CHAIN_DEPTH);
+    await disk.close();
+    const refused = await expectVhdIoError(createDifferencingDisk(join(dir, 'too-deep.vhd'), top), 'CHAIN_TOO_DEEP');
+    expect(refused.params).toMatchObject({ reason: 'chain-too-deep', maxDepth: MAX_CHAIN_DEPTH });
+    await expect(readFile(join(dir, 'too-deep.vhd'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 120_000);
+
   it('a child whose block size was patched to 0: opening is CORRUPT and merge leaves the child alone', async () => {
     const { child } = await chainOnDisk();
     const bytes = new Uint8Array(await readFile(child));
