@@ -79,21 +79,27 @@ export class FileSource implements RandomAccessSource {
   async readInto(target: Uint8Array, offset: number, options?: ReadOptions): Promise<void> {
     if (options?.signal?.aborted) throw new VhdIoError('ABORTED', `reading ${this.name} was cancelled`, { path: this.name, cause: options.signal.reason });
     const filled = await this.io(() => readFully(this.handle, target, offset));
-    if (filled < target.length) {
-      throw new VhdIoError('CORRUPT', `${this.name}: expected ${target.length} bytes at offset ${offset}, the file ended after ${filled}`, { path: this.name });
-    }
+    if (filled < target.length) throw this.ended(target.length, offset, filled);
   }
 
-  /** Fills `target` from `position`; bytes past the end of the file read as zeros (chain reads check placement first). */
+  /**
+   * Fills `target` from `position` (the chain's fast path: blocking when asked). Placement was checked at open, so
+   * a file that ends first shrank under the reader: CORRUPT, never a partly filled buffer reported as read.
+   */
   async readAt(target: Uint8Array, position: number): Promise<void> {
-    if (this.readsBlock()) this.ioSync(() => readFullySync(this.handle.fd, target, position));
-    else await this.io(() => readFully(this.handle, target, position));
+    const found = this.readsBlock() ? this.ioSync(() => readFullySync(this.handle.fd, target, position)) : await this.io(() => readFully(this.handle, target, position));
+    if (found < target.length) throw this.ended(target.length, position, found);
   }
 
   /** Fills `parts` in order from consecutive file bytes at `position` (one preadv), as readAt. */
   async readGatheredAt(parts: readonly Uint8Array[], position: number): Promise<void> {
-    if (this.readsBlock()) this.ioSync(() => readGatheredFullySync(this.handle.fd, parts, position));
-    else await this.io(() => readGatheredFully(this.handle, parts, position));
+    const wanted = parts.reduce((sum, part) => sum + part.length, 0);
+    const found = this.readsBlock() ? this.ioSync(() => readGatheredFullySync(this.handle.fd, parts, position)) : await this.io(() => readGatheredFully(this.handle, parts, position));
+    if (found < wanted) throw this.ended(wanted, position, found);
+  }
+
+  private ended(wanted: number, position: number, found: number): VhdIoError {
+    return new VhdIoError('CORRUPT', `${this.name}: expected ${wanted} bytes at offset ${position}, the file ended after ${found}`, { path: this.name });
   }
 
   async close(): Promise<void> {

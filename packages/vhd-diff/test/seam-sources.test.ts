@@ -3,7 +3,7 @@
  * hostile images give typed errors or the bytes vhd-format's own chain reader gives; nothing from outside the chain
  * leaks into messages; a child with block size 0 is refused before merge can touch it.
  */
-import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChainReader, MAX_CHAIN_DEPTH, bytesSource, computeChecksum, openImageChain, pickedSources } from '@vhdkit/vhd-format';
@@ -111,6 +111,22 @@ describe('refusals that protect data and secrets', () => {
     expect(error.message).not.toMatch(/SECRET|xxxx/);
     expect(error.message).toContain(parent);
   });
+});
+
+describe('every read fills what it reports, or fails', () => {
+  it('a file cut short after opening: CORRUPT, with the blocking and the thread-pool paths', async () => {
+    for (const blockingReads of [false, true]) {
+      const { parent } = await chainOnDisk();
+      const disk = await openDisk(parent, { blockingReads });
+      try {
+        await truncate(parent, 4096);
+        const target = new Uint8Array(64 * 1024).fill(0x5a);
+        await expectVhdIoError(disk.read(target, 1 * MiB), 'CORRUPT');
+      } finally {
+        await disk.close();
+      }
+    }
+  }, 30_000);
 });
 
 describe('check applies the chain rules every reader applies', () => {
