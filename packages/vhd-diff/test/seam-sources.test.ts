@@ -58,6 +58,12 @@ describe('openDisk on sources other than a path', () => {
     });
     expect(viaSource.parent?.path).toBe('parent.vhd');
     expect(Buffer.from(await readAll(viaSource)).equals(Buffer.from(chainFromFile))).toBe(true);
+    // The streams (read-ahead, zero stretches) work over a source that is not a file, too.
+    const streamed = await openDisk(bytesSource(childBytes, { name: 'child.vhd' }), { resolveParent: pickedSources([bytesSource(parentBytes, { name: 'parent.vhd' })]) });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamed.readableWebStream()) chunks.push(chunk);
+    await streamed.close();
+    expect(Buffer.concat(chunks).equals(Buffer.from(chainFromFile))).toBe(true);
   }, 30_000);
 
   it('only a file can be opened for writing', async () => {

@@ -3,6 +3,7 @@ import { readImageMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
 import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-diff';
 import {
   FIXED_DATA_OFFSET,
+  MAX_CHAIN_DEPTH,
   UNUSED_BAT_ENTRY,
   dateFromVhdTimestamp,
   diskTypeName,
@@ -117,7 +118,7 @@ export async function readImageInfoWithMetadata(path: string): Promise<{ metadat
 }
 
 /** The chain below `report` as far as it resolves: each ancestor's path and type (for the text output). */
-export async function resolvedChain(report: InfoReport, maxDepth = 32): Promise<{ path: string; type: string | null }[]> {
+export async function resolvedChain(report: InfoReport, maxDepth = MAX_CHAIN_DEPTH): Promise<{ path: string; type: string | null }[]> {
   const chain: { path: string; type: string | null }[] = [];
   let next = report.parent?.resolvedPath ?? null;
   while (next !== null && chain.length < maxDepth) {
