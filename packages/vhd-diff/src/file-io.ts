@@ -18,23 +18,26 @@ export async function readFully(handle: FileHandle, target: Uint8Array, position
 
 /**
  * Fills `parts` in order from consecutive file bytes at `position` (one preadv when nothing is short), looping
- * over short reads; bytes past the end of the file read as zeros, as in readFully.
+ * over short reads; bytes past the end of the file read as zeros, as in readFully. Returns bytes found.
  */
-export async function readGatheredFully(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
+export async function readGatheredFully(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<number> {
   let remaining = parts.filter((part) => part.length > 0);
+  let found = 0;
   while (remaining.length > 0) {
     const { bytesRead } = await handle.readv(remaining, position);
     if (bytesRead === 0) {
       for (const part of remaining) part.fill(0);
-      return;
+      return found;
     }
+    found += bytesRead;
     position += bytesRead;
     remaining = partsAfter(remaining, bytesRead);
   }
+  return found;
 }
 
 /** readFully on the calling thread (fs.readSync on the descriptor): same result, no thread-pool hand-off. */
-export function readFullySync(fd: number, target: Uint8Array, position: number): void {
+export function readFullySync(fd: number, target: Uint8Array, position: number): number {
   let done = 0;
   while (done < target.length) {
     const bytesRead = readSync(fd, target, done, target.length - done, position + done);
@@ -42,20 +45,24 @@ export function readFullySync(fd: number, target: Uint8Array, position: number):
     done += bytesRead;
   }
   if (done < target.length) target.fill(0, done);
+  return done;
 }
 
 /** readGatheredFully on the calling thread (fs.readvSync). */
-export function readGatheredFullySync(fd: number, parts: readonly Uint8Array[], position: number): void {
+export function readGatheredFullySync(fd: number, parts: readonly Uint8Array[], position: number): number {
   let remaining = parts.filter((part) => part.length > 0);
+  let found = 0;
   while (remaining.length > 0) {
     const bytesRead = readvSync(fd, remaining, position);
     if (bytesRead === 0) {
       for (const part of remaining) part.fill(0);
-      return;
+      return found;
     }
+    found += bytesRead;
     position += bytesRead;
     remaining = partsAfter(remaining, bytesRead);
   }
+  return found;
 }
 
 /** Writes all of `source` at `position` (fs may write less than asked in one call). */

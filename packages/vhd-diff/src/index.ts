@@ -14,3 +14,5 @@ export { exportStream } from './export/export-stream.js';
 export type { ExportOptions, VhdExport } from './export/export-stream.js';
 export { exportToFile } from './export/export-file.js';
 export type { ExportedFile } from './export/export-file.js';
+export * from './format.js';
+export { FileSource, openReadOnly, type FileSourceOptions } from './file-source.js';

@@ -25,7 +25,7 @@ export {
 export type { DiskTypeName } from './constants.js';
 
 export { VhdFormatError } from './errors.js';
-export type { VhdFormatErrorCode, FormatProblem, Lenient } from './errors.js';
+export type { VhdFormatErrorCode, VhdFormatErrorOptions, FormatProblem, Lenient } from './errors.js';
 
 export { FOOTER_FIELDS, DYNAMIC_HEADER_FIELDS, LOCATOR_ENTRY_FIELDS, LOCATOR_ENTRY_SIZE } from './field-tables.js';
 export type { FieldKind, FieldSpec, FieldTable } from './field-tables.js';
@@ -67,10 +67,10 @@ export type { SectorRun } from './sector-bitmap.js';
 export { computeChecksum, footerChecksumValid, headerChecksumValid } from './checksum.js';
 export { geometryFromSize, sizeFromGeometry } from './geometry.js';
 export type { Geometry } from './geometry.js';
-export { vhdTimestampFromDate, dateFromVhdTimestamp } from './timestamp.js';
+export { vhdTimestampFromDate, dateFromVhdTimestamp, vhdSecondsOfModifiedTime } from './timestamp.js';
 export { uniqueIdToString, uniqueIdFromString, randomUniqueId, uniqueIdsEqual } from './unique-id.js';
 
-export { planDynamicLayout, blockOffsetForNewBlock } from './layout.js';
+export { planDynamicLayout, blockOffsetForNewBlock, locatorDataSpace, locatorRegionOffset } from './layout.js';
 export type { LocatorPlan, PlacedLocator, DynamicLayout } from './layout.js';
 export { planPackedDynamicLayout, packedBlockOffset, fullBlockBitmap } from './packed-layout.js';
 export type { PackedDynamicLayout, TablePlacement } from './packed-layout.js';
@@ -88,3 +88,30 @@ export type { HttpSource, HttpSourceOptions } from './source/http-source.js';
 export { VhdSourceError } from './source/source-error.js';
 export type { VhdSourceErrorCode, VhdSourceErrorDetails } from './source/source-error.js';
 export { parentUrl } from './source/parent-url.js';
+
+export { bytesSource } from './source/bytes-source.js';
+export type { MemorySourceInit } from './source/bytes-source.js';
+export { blobSource } from './source/blob-source.js';
+
+export { readImage, blockGeometry } from './image/read-image.js';
+export type { VhdImage, ReadImageOptions, BlockGeometry, LocatorPath } from './image/read-image.js';
+export { BlockPlacement, blockPlacementFault, metadataRegions, misplacedBlocks, misplacedError, referencedEnd } from './image/block-placement.js';
+export type { ImageRegion } from './image/block-placement.js';
+export { decodeTrailingFooter, decodeTrailingFooterStrict, usableFooterCopy } from './image/footer-search.js';
+export type { TrailingFooter } from './image/footer-search.js';
+
+export { MAX_CHAIN_DEPTH } from './chain/depth-limit.js';
+export { VhdChainError } from './chain/chain-error.js';
+export type { ChainFacts } from './chain/chain-error.js';
+export { parentCandidates, isUrlName } from './chain/parent-candidates.js';
+export type { ParentCandidate } from './chain/parent-candidates.js';
+export { openImageChain, timestampMismatch, firstOpenable, pickedSources } from './chain/open-chain.js';
+export type { ChainLayer, OpenImageChainOptions, ParentResolver } from './chain/open-chain.js';
+export { heldRuns, blockStateOf } from './chain/sector-holder.js';
+export type { BlockState, HeldRun } from './chain/sector-holder.js';
+export { ChainReader } from './chain/chain-reader.js';
+
+export { checkImage } from './check/check-image.js';
+export type { CheckImageOptions, ImageCheck } from './check/check-image.js';
+export { MAX_ISSUE_EXAMPLES } from './check/issue-list.js';
+export type { CheckIssue, CheckSeverity } from './check/issue-list.js';

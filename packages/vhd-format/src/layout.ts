@@ -56,6 +56,19 @@ function locatorSpace(plan: LocatorPlan, minimum: number): number {
 }
 
 /**
+ * The data space Windows reserves for a locator holding `dataBytes`: 4 KiB multiples, at least 64 KiB for W2ru and
+ * 4 KiB for the others. Used for new images (planDynamicLayout) and for locators rewritten later (setParent).
+ */
+export function locatorDataSpace(platformCode: string, dataBytes: number): number {
+  return locatorSpace({ platformCode, dataBytes }, platformCode === 'W2ru' ? W2RU_MIN_SPACE : WINDOWS_ALIGNMENT);
+}
+
+/** Where a locator region appended after `endOfData` starts: the next 4 KiB boundary, as Windows aligns them. */
+export function locatorRegionOffset(endOfData: number): number {
+  return roundUp(endOfData, WINDOWS_ALIGNMENT);
+}
+
+/**
  * The Windows layout: header at 512; W2ku data at 4096; the BAT next (4 KiB padded); W2ru data after
  * the BAT; any other locators after that; then the first block. Without locators: BAT at 1536.
  */
@@ -86,12 +99,12 @@ export function planDynamicLayout(init: { virtualSize: number; blockSize: number
     cursor = tableOffset + tableByteSize;
   } else {
     cursor = WINDOWS_ALIGNMENT;
-    for (const plan of plans) if (plan.platformCode === 'W2ku') cursor = place(plan, cursor, locatorSpace(plan, WINDOWS_ALIGNMENT));
+    for (const plan of plans) if (plan.platformCode === 'W2ku') cursor = place(plan, cursor, locatorDataSpace(plan.platformCode, plan.dataBytes));
     tableOffset = cursor;
     tableByteSize = batByteSize(maxTableEntries, WINDOWS_ALIGNMENT);
     cursor += tableByteSize;
-    for (const plan of plans) if (plan.platformCode === 'W2ru') cursor = place(plan, cursor, locatorSpace(plan, W2RU_MIN_SPACE));
-    for (const plan of plans) if (!placed.has(plan)) cursor = place(plan, cursor, locatorSpace(plan, WINDOWS_ALIGNMENT));
+    for (const plan of plans) if (plan.platformCode === 'W2ru') cursor = place(plan, cursor, locatorDataSpace(plan.platformCode, plan.dataBytes));
+    for (const plan of plans) if (!placed.has(plan)) cursor = place(plan, cursor, locatorDataSpace(plan.platformCode, plan.dataBytes));
   }
   const firstBlockOffset = blockOffsetForNewBlock(cursor, bitmapByteSize);
   return {

@@ -16,6 +16,7 @@ import type { Footer } from './footer.js';
 import { decodeLocatorPath, isUnusedLocator } from './parent-locator.js';
 import type { ParentLocatorEntry } from './parent-locator.js';
 import { sectorBitmapByteSize } from './sector-bitmap.js';
+import { decodeTrailingFooter } from './image/footer-search.js';
 import { decodeLatin1 } from './bytes.js';
 
 /**
@@ -92,19 +93,6 @@ function inFileOrder(...groups: Region[][]): Region[] {
   const regions = groups.flat();
   // oxlint-disable-next-line unicorn/no-array-sort -- sorts the fresh array built above; toSorted is ES2023, beyond our lib
   return regions.sort((a, b) => a.offset - b.offset);
-}
-
-/** Old images may end in a 511-byte footer: then the last 512 bytes start one byte early. */
-function footerInTail(tail: { bytes: Uint8Array; offset: number }): { bytes: Uint8Array; offset: number } {
-  const { bytes, offset } = tail;
-  if (bytes.length < SHORT_FOOTER_SIZE) {
-    throw new VhdFormatError('TRUNCATED', offset + bytes.length, `the image ends without a footer (${bytes.length} trailing bytes)`);
-  }
-  const cookieLength = FOOTER_COOKIE.length;
-  if (bytes.length === FOOTER_SIZE && decodeLatin1(bytes.subarray(0, cookieLength)) !== FOOTER_COOKIE && decodeLatin1(bytes.subarray(1, 1 + cookieLength)) === FOOTER_COOKIE) {
-    return { bytes: bytes.subarray(1), offset: offset + 1 };
-  }
-  return tail;
 }
 
 /**
@@ -190,14 +178,20 @@ export async function* parseVhdStream(source: ChunkSource, options: ParseVhdStre
     }
     for (const region of inFileOrder(afterBat, blockRegions)) yield* visit(region);
 
-    const tail = footerInTail(await reader.readTail());
+    const tail = await reader.readTail();
+    if (tail.bytes.length < SHORT_FOOTER_SIZE) {
+      throw new VhdFormatError('TRUNCATED', tail.offset + tail.bytes.length, `the image ends without a footer (${tail.bytes.length} trailing bytes)`);
+    }
+    // The random-access reader's rule: the last 512 bytes, else the last 511 (old Virtual PC).
+    const trailing = decodeTrailingFooter(tail.bytes, tail.offset + tail.bytes.length);
+    if ('error' in trailing) throw withFileOffset(trailing.error, tail.offset);
     let footer: { value: Footer; problems: FormatProblem[] };
     try {
-      footer = accept(decodeFooterLenient(tail.bytes), lenient, STEERING_CODES.footer);
+      footer = accept(trailing.decoded, lenient, STEERING_CODES.footer);
     } catch (error) {
-      throw withFileOffset(error, tail.offset);
+      throw withFileOffset(error, trailing.offset);
     }
-    yield { kind: 'footer', footer: footer.value, offset: tail.offset, problems: shiftProblems(footer.problems, tail.offset) };
+    yield { kind: 'footer', footer: footer.value, offset: trailing.offset, problems: shiftProblems(footer.problems, trailing.offset) };
   } finally {
     await reader.close();
   }

@@ -18,3 +18,11 @@ export function vhdTimestampFromDate(date: Date): number {
 export function dateFromVhdTimestamp(seconds: number): Date {
   return new Date((seconds + VHD_EPOCH_UNIX_SECONDS) * 1000);
 }
+
+/**
+ * A modification time as the u32 VHD seconds a child records for its parent: clamped (files older than 2000 give
+ * 0, as creation writes them), so comparing a recorded time with a file's time never throws.
+ */
+export function vhdSecondsOfModifiedTime(date: Date): number {
+  return Math.min(Math.max(Math.floor(date.getTime() / 1000) - VHD_EPOCH_UNIX_SECONDS, 0), MAX_U32);
+}

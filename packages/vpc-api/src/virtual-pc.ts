@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { CompactResult, CreatedDisk, ImportedDisk, ResizeResult } from '@vhdkit/vhd-diff';
 import { compact, createDifferencingDisk, createDynamicDisk, createFixedDisk, importRaw, resize } from '@vhdkit/vhd-diff';
-import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-format';
+import { DEFAULT_BLOCK_SIZE } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 import { checkDestination } from './create/destination-checks.js';
 import { fixedFileBytes, fullyExpandedDynamicFileBytes, roundUpToSector } from './create/expanded-file-size.js';

@@ -1,11 +1,8 @@
 import { SectorBitmap } from '@vhdkit/vhd-format';
+import type { BlockState } from '@vhdkit/vhd-format';
 
-/** What a block's bitmap says, cached so reads of full or empty blocks skip the per-sector walk. */
-export interface BlockState {
-  bitmap: SectorBitmap;
-  full: boolean;
-  empty: boolean;
-}
+/** What a block's bitmap says (vhd-format's type), cached so reads of full or empty blocks skip the per-sector walk. */
+export type { BlockState } from '@vhdkit/vhd-format';
 
 const UNKNOWN = 0;
 const FULL = 1;

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { SECTOR_SIZE, SectorBitmap } from '@vhdkit/vhd-format';
-import type { DiskTypeName } from '@vhdkit/vhd-format';
+import { SectorBitmap, heldRuns } from '@vhdkit/vhd-format';
+import type { DiskTypeName, HeldRun } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
 import type { ImageFile } from './image-file.js';
@@ -131,50 +131,37 @@ export class ChainDisk implements VhdDisk {
       let length = Math.min(target.length - done, blockSize - inBlock);
       const dataOffset = file.blockDataOffset(blockIndex);
       if (dataOffset === undefined) {
-        // A run of unallocated blocks goes to the layer below in one call.
+        // A run of unallocated blocks (heldRuns: nothing held) goes to the layer below in one call.
         for (let next = blockIndex + 1; done + length < target.length && !file.isAllocated(next); next++) {
           length = Math.min(target.length - done, length + blockSize);
         }
-        await this.readBelow(target.subarray(done, done + length), position);
+        await this.readRuns(heldRuns(undefined, inBlock, inBlock + length), target.subarray(done, done + length), inBlock, blockIndex, 0);
+      } else if (!file.writable && inBlock === 0 && !file.hasBlockState(blockIndex)) {
+        await this.readBlockWithBitmap(target.subarray(done, done + length), blockIndex, dataOffset);
       } else {
-        await this.fillFromBlock(target.subarray(done, done + length), blockIndex, inBlock, dataOffset);
+        const state = await file.blockState(blockIndex);
+        await this.readRuns(heldRuns(state, inBlock, inBlock + length), target.subarray(done, done + length), inBlock, blockIndex, dataOffset);
       }
       done += length;
     }
   }
 
-  private async fillFromBlock(target: Uint8Array, blockIndex: number, inBlock: number, dataOffset: number): Promise<void> {
-    const file = this.file;
-    if (!file.writable && inBlock === 0 && !file.hasBlockState(blockIndex)) {
-      await this.readBlockWithBitmap(target, blockIndex, dataOffset);
-      return;
-    }
-    const state = await file.blockState(blockIndex);
-    const blockStart = blockIndex * file.geometry!.blockSize;
-    if (state.full) {
-      await file.readAt(target, dataOffset + inBlock);
-      return;
-    }
-    if (state.empty) {
-      await this.readBelow(target, blockStart + inBlock);
-      return;
-    }
-    const endInBlock = inBlock + target.length;
-    const firstSector = Math.floor(inBlock / SECTOR_SIZE);
-    const endSector = Math.ceil(endInBlock / SECTOR_SIZE);
-    for (const run of state.bitmap.runs(firstSector, endSector)) {
-      const from = Math.max(run.start * SECTOR_SIZE, inBlock);
-      const to = Math.min((run.start + run.count) * SECTOR_SIZE, endInBlock);
-      if (to <= from) continue;
-      const part = target.subarray(from - inBlock, to - inBlock);
-      if (run.set) await file.readAt(part, dataOffset + from);
-      else await this.readBelow(part, blockStart + from);
+  /**
+   * Fills `target` (the block's bytes from `inBlock`) run by run as vhd-format's heldRuns decides: held runs from this
+   * file's block data at `dataOffset`, the others from the layer below.
+   */
+  private async readRuns(runs: Iterable<HeldRun>, target: Uint8Array, inBlock: number, blockIndex: number, dataOffset: number): Promise<void> {
+    const blockStart = blockIndex * this.file.geometry!.blockSize;
+    for (const run of runs) {
+      const part = target.subarray(run.from - inBlock, run.to - inBlock);
+      if (run.held) await this.file.readAt(part, dataOffset + run.from);
+      else await this.readBelow(part, blockStart + run.from);
     }
   }
 
   /**
    * First read of a block (from its start) in a read-only file: the bitmap sits just before the data, so one
-   * preadv brings both, then the sectors the bitmap leaves clear are replaced from below. Saves a serial
+   * preadv brings both, then the runs heldRuns leaves to the layer below are replaced from there. Saves a serial
    * bitmap read per block on a sequential pass. (Writable files keep the cache path: the writer owns their bitmaps.)
    */
   private async readBlockWithBitmap(target: Uint8Array, blockIndex: number, dataOffset: number): Promise<void> {
@@ -183,17 +170,9 @@ export class ChainDisk implements VhdDisk {
     const bitmapBytes = new Uint8Array(bitmapByteSize);
     await file.readGatheredAt([bitmapBytes, target], dataOffset - bitmapByteSize);
     const state = file.rememberBitmap(blockIndex, new SectorBitmap(bitmapBytes, sectorsPerBlock));
-    if (state.full) return;
     const blockStart = blockIndex * blockSize;
-    if (state.empty) {
-      await this.readBelow(target, blockStart);
-      return;
-    }
-    for (const run of state.bitmap.runs(0, Math.ceil(target.length / SECTOR_SIZE))) {
-      if (run.set) continue;
-      const from = run.start * SECTOR_SIZE;
-      const to = Math.min((run.start + run.count) * SECTOR_SIZE, target.length);
-      if (to > from) await this.readBelow(target.subarray(from, to), blockStart + from);
+    for (const run of heldRuns(state, 0, target.length)) {
+      if (!run.held) await this.readBelow(target.subarray(run.from, run.to), blockStart + run.from);
     }
   }
 

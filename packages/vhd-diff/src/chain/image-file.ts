@@ -1,43 +1,60 @@
-import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import {
-  DYNAMIC_HEADER_SIZE,
-  FOOTER_SIZE,
+  BlockPlacement,
+  UNUSED_BAT_ENTRY,
   SECTOR_SIZE,
   SectorBitmap,
-  UNUSED_BAT_ENTRY,
-  batByteSize,
   diskTypeName,
   encodeFooter,
-  isUnusedLocator,
-  locatorDataSpaceBytes,
-  sectorBitmapByteSize,
+  referencedEnd,
 } from '@vhdkit/vhd-format';
-import type { DiskTypeName, DynamicHeader } from '@vhdkit/vhd-format';
-import { openReadOnly, readImageMetadata } from './creation-api.js';
+import type { BlockGeometry, DiskTypeName, DynamicHeader, RandomAccessSource } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
+import { readSourceMetadata } from '../metadata.js';
+import { FileSource } from '../file-source.js';
 import { BlockStateCache, READ_ONLY_PARTIAL_BITMAPS } from './block-states.js';
 import type { BlockState } from './block-states.js';
-import { chainError, withIo, withIoSync } from './errors.js';
-import { readFully, readFullySync, readGatheredFully, readGatheredFullySync } from '../file-io.js';
+import { chainError } from './errors.js';
 
-/** Block geometry of a dynamic or differencing image. */
-export interface BlockGeometry {
-  blockSize: number;
-  sectorsPerBlock: number;
-  bitmapByteSize: number;
+export type { BlockGeometry } from '@vhdkit/vhd-format';
+
+/** How an ImageFile reads its bytes: a FileSource natively, any other source through SourceReads. */
+export interface ImageReads {
+  /** Fills `target` from `position`. */
+  readAt(target: Uint8Array, position: number): Promise<void>;
+  /** Fills `parts` in order from consecutive bytes at `position`. */
+  readGatheredAt(parts: readonly Uint8Array[], position: number): Promise<void>;
+}
+
+/** Chain reads over any RandomAccessSource (bytes, Blob, URL): one source read per call. */
+class SourceReads implements ImageReads {
+  constructor(private readonly source: RandomAccessSource) {}
+
+  async readAt(target: Uint8Array, position: number): Promise<void> {
+    target.set(await this.source.read(position, target.length));
+  }
+
+  async readGatheredAt(parts: readonly Uint8Array[], position: number): Promise<void> {
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    const bytes = await this.source.read(position, total);
+    let at = 0;
+    for (const part of parts) {
+      part.set(bytes.subarray(at, at + part.length));
+      at += part.length;
+    }
+  }
 }
 
 /**
- * One VHD file opened for I/O: its metadata, BAT and cached bitmaps. Knows nothing about parents;
+ * One VHD image opened for I/O: its metadata, BAT and cached bitmaps. Knows nothing about parents;
  * the chain (disk.ts) decides what clear bits and unallocated blocks mean.
  */
 export class ImageFile {
   readonly path: string;
   readonly metadata: ImageMetadata;
-  readonly handle: FileHandle;
+  readonly source: RandomAccessSource;
   readonly writable: boolean;
-  /** Reads run on the calling thread (OpenDiskOptions.blockingReads). */
+  /** Reads run on the calling thread (OpenDiskOptions.blockingReads; files only). */
   readonly blockingReads: boolean;
   readonly diskType: DiskTypeName;
   readonly virtualSize: number;
@@ -47,36 +64,34 @@ export class ImageFile {
   readonly bat: Uint32Array;
   /** First byte after every structure the image references: new blocks are placed from here. */
   dataEnd: number;
-  /** Blocks whose BAT entry points outside the file or into the header, BAT or locator data: never used. */
-  private readonly corruptBlocks: Set<number>;
+  /** Blocks whose BAT entry points outside the data area or into the header, BAT or locator data: never used. */
+  private readonly corruptBlocks: ReadonlySet<number>;
   /** Undefined for fixed disks. */
   private readonly blockStates: BlockStateCache | undefined;
+  private readonly reads: ImageReads;
 
-  private constructor(metadata: ImageMetadata, handle: FileHandle, writable: boolean, diskType: DiskTypeName, blockingReads: boolean) {
+  private constructor(metadata: ImageMetadata, source: RandomAccessSource, writable: boolean, diskType: DiskTypeName) {
     this.path = metadata.path;
     this.metadata = metadata;
-    this.handle = handle;
+    this.source = source;
+    this.reads = source instanceof FileSource ? source : new SourceReads(source);
     this.writable = writable;
-    this.blockingReads = blockingReads;
+    this.blockingReads = source instanceof FileSource && source.blockingReads;
     this.diskType = diskType;
     this.virtualSize = metadata.footer.currentSize;
     this.header = metadata.header;
-    if (diskType === 'fixed') {
+    const { image } = metadata;
+    if (diskType === 'fixed' || !image.geometry || !image.bat) {
       this.geometry = undefined;
       this.bat = new Uint32Array(0);
       this.dataEnd = this.virtualSize;
       this.corruptBlocks = new Set();
       this.blockStates = undefined;
     } else {
-      const header = requireHeader(metadata);
-      this.geometry = {
-        blockSize: header.blockSize,
-        sectorsPerBlock: header.blockSize / SECTOR_SIZE,
-        bitmapByteSize: sectorBitmapByteSize(header.blockSize),
-      };
-      this.bat = metadata.bat ?? new Uint32Array(0);
-      this.corruptBlocks = misplacedBlocks(metadata, header, this.bat, this.geometry);
-      this.dataEnd = referencedEnd(metadata, header, this.bat, this.geometry, this.corruptBlocks);
+      this.geometry = image.geometry;
+      this.bat = image.bat;
+      this.corruptBlocks = new BlockPlacement(image).misplaced;
+      this.dataEnd = referencedEnd(image, this.bat, this.corruptBlocks);
       this.blockStates = new BlockStateCache(
         this.bat.length,
         this.geometry.bitmapByteSize,
@@ -86,12 +101,19 @@ export class ImageFile {
     }
   }
 
-  /**
-   * Opens `path` ('r' or 'r+'); the metadata is read leniently (problems become chain warnings) unless
-   * the caller already read it, BAT included.
-   */
-  static async open(path: string, writable: boolean, known?: ImageMetadata, blockingReads = false): Promise<ImageFile> {
-    const metadata = known ?? (await readImageMetadata(path, { bat: true }));
+  /** Opens `path` ('r' or 'r+') and reads its metadata leniently (problems become chain warnings). */
+  static async open(path: string, writable: boolean, blockingReads = false): Promise<ImageFile> {
+    const source = await FileSource.open(path, { writable, blockingReads });
+    try {
+      return ImageFile.fromSource(source, await readSourceMetadata(source, { bat: true }), writable);
+    } catch (error) {
+      await source.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** An image whose metadata was read from `source`; only a writable FileSource can take writes. */
+  static fromSource(source: RandomAccessSource, metadata: ImageMetadata, writable: boolean): ImageFile {
     const diskType = diskTypeName(metadata.footer.diskType);
     if (diskType === undefined) {
       throw chainError('UNSUPPORTED', `disk type ${metadata.footer.diskType} is not fixed, dynamic or differencing`, metadata.path);
@@ -99,9 +121,14 @@ export class ImageFile {
     if (diskType !== 'fixed' && metadata.bat === undefined) {
       throw chainError('NOT_A_VHD', 'the image has no readable block allocation table', metadata.path);
     }
-    // Read-only handles use O_NOATIME where allowed, so reading a chain leaves its parents' times alone.
-    const handle = writable ? await withIo(metadata.path, () => open(metadata.path, 'r+')) : await openReadOnly(metadata.path);
-    return new ImageFile(metadata, handle, writable, diskType, blockingReads);
+    if (writable && !(source instanceof FileSource)) throw chainError('READ_ONLY', 'only a file opened for writing can take writes', metadata.path);
+    return new ImageFile(metadata, source, writable, diskType);
+  }
+
+  /** The file descriptor's handle (writes, syncs); sources that are not files have none. */
+  get handle(): FileHandle {
+    if (!(this.source instanceof FileSource)) throw chainError('READ_ONLY', 'the image is not a file', this.path);
+    return this.source.handle;
   }
 
   /** File offset of a block's data, or undefined when the BAT says unallocated. */
@@ -145,32 +172,19 @@ export class ImageFile {
     await Promise.all(missing);
   }
 
-  /** Blocking reads while the handle is open; a closed one (fd -1) takes the FileHandle path, which says EBADF. */
-  private readsBlock(): boolean {
-    return this.blockingReads && this.handle.fd >= 0;
-  }
-
   /** Records a bitmap read or changed (the cache owns it from now on); returns the block's state. */
   rememberBitmap(blockIndex: number, bitmap: SectorBitmap): BlockState {
     return this.blockStates!.remember(blockIndex, bitmap);
   }
 
-  /** Fills `target` from file offset `position` (zeros past the end of the file); fs failures become VhdIoError. */
+  /** Fills `target` from image offset `position` (placement was checked at open); failures are VhdIoError. */
   async readAt(target: Uint8Array, position: number): Promise<void> {
-    if (this.readsBlock()) {
-      withIoSync(this.path, () => readFullySync(this.handle.fd, target, position));
-    } else {
-      await withIo(this.path, () => readFully(this.handle, target, position));
-    }
+    await this.reads.readAt(target, position);
   }
 
-  /** Fills `parts` in order from consecutive file bytes at `position` (one preadv), as readAt. */
+  /** Fills `parts` in order from consecutive image bytes at `position` (one preadv for a file), as readAt. */
   async readGatheredAt(parts: readonly Uint8Array[], position: number): Promise<void> {
-    if (this.readsBlock()) {
-      withIoSync(this.path, () => readGatheredFullySync(this.handle.fd, parts, position));
-    } else {
-      await withIo(this.path, () => readGatheredFully(this.handle, parts, position));
-    }
+    await this.reads.readGatheredAt(parts, position);
   }
 
   /** The footer bytes to write at a new end of file: as stored, checksum kept. */
@@ -179,48 +193,6 @@ export class ImageFile {
   }
 
   async close(): Promise<void> {
-    await withIo(this.path, () => this.handle.close());
+    await this.source.close?.();
   }
-}
-
-function requireHeader(metadata: ImageMetadata): DynamicHeader {
-  if (!metadata.header) throw chainError('NOT_A_VHD', 'dynamic or differencing image without a dynamic header', metadata.path);
-  return metadata.header;
-}
-
-/** [start, end) of the structures before the blocks: footer copy and header, BAT region, locator data spaces. */
-function metadataRegions(metadata: ImageMetadata, header: DynamicHeader): [number, number][] {
-  const regions: [number, number][] = [
-    [0, Number(metadata.footer.dataOffset) + DYNAMIC_HEADER_SIZE],
-    [header.tableOffset, header.tableOffset + batByteSize(header.maxTableEntries)],
-  ];
-  for (const locator of header.parentLocators) {
-    if (!isUnusedLocator(locator)) regions.push([locator.platformDataOffset, locator.platformDataOffset + locatorDataSpaceBytes(locator)]);
-  }
-  return regions;
-}
-
-/** Allocated blocks that would run past the footer or overlap metadata (reading them would return other bytes). */
-function misplacedBlocks(metadata: ImageMetadata, header: DynamicHeader, bat: Uint32Array, geometry: BlockGeometry): Set<number> {
-  const regions = metadataRegions(metadata, header);
-  const footerOffset = metadata.fileSize - (FOOTER_SIZE - 1);
-  const blockSpan = geometry.bitmapByteSize + geometry.blockSize;
-  const misplaced = new Set<number>();
-  bat.forEach((entry, blockIndex) => {
-    if (entry === UNUSED_BAT_ENTRY) return;
-    const start = entry * SECTOR_SIZE;
-    const end = start + blockSpan;
-    if (end > footerOffset || regions.some(([regionStart, regionEnd]) => start < regionEnd && regionStart < end)) misplaced.add(blockIndex);
-  });
-  return misplaced;
-}
-
-/** End of the last referenced byte: header, BAT region, locator data spaces and (well-placed) allocated blocks. */
-export function referencedEnd(metadata: ImageMetadata, header: DynamicHeader, bat: Uint32Array, geometry: BlockGeometry, ignored: ReadonlySet<number>): number {
-  let end = Math.max(...metadataRegions(metadata, header).map(([, regionEnd]) => regionEnd));
-  const blockSpan = geometry.bitmapByteSize + geometry.blockSize;
-  bat.forEach((entry, blockIndex) => {
-    if (entry !== UNUSED_BAT_ENTRY && !ignored.has(blockIndex)) end = Math.max(end, entry * SECTOR_SIZE + blockSpan);
-  });
-  return end;
 }

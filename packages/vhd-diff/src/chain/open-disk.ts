@@ -1,28 +1,40 @@
-import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { VHD_EPOCH_UNIX_SECONDS, uniqueIdToString, uniqueIdsEqual } from '@vhdkit/vhd-format';
-import { readImageMetadata } from './creation-api.js';
-import type { ImageMetadata } from './creation-api.js';
+import {
+  MAX_CHAIN_DEPTH,
+  VhdChainError,
+  blobSource,
+  bytesSource,
+  openImageChain,
+  readImage,
+  timestampMismatch as recordedTimeMismatch,
+  vhdSecondsOfModifiedTime,
+} from '@vhdkit/vhd-format';
+import type { ChainLayer, ParentResolver, RandomAccessSource, VhdImage } from '@vhdkit/vhd-format';
+import { imageReadError, metadataOf } from '../metadata.js';
+import { FileSource } from '../file-source.js';
+import { VhdIoError } from '../errors.js';
 import { ChainDisk } from './disk.js';
-import { chainError, withIo } from './errors.js';
+import { chainError } from './errors.js';
 import { ImageFile } from './image-file.js';
-import { resolveParentPath } from './resolve-parent.js';
+import { fileParentResolver } from './resolve-parent.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
 
-export const DEFAULT_MAX_DEPTH = 32;
-
-interface ChainOptions {
-  timestampMismatch: 'error' | 'accept';
-  maxDepth: number;
-}
+/** Most images a chain may hold: vhd-format's one limit (32), used by opening, creation and check alike. */
+export const DEFAULT_MAX_DEPTH = MAX_CHAIN_DEPTH;
 
 /**
- * Opens an image and its whole chain. Only the top image can be writable; parents are opened
+ * What openDisk opens: a file path (read-write if asked), or read-only any RandomAccessSource, bytes in memory or a
+ * Blob. A source's name is what its parents' relative locators resolve against.
+ */
+export type DiskInput = string | RandomAccessSource | Uint8Array | Blob;
+
+/**
+ * Opens an image and its whole chain. Only the top image can be writable (and only a file); parents are opened
  * read-only. Each parent's unique id must equal the child's recorded parent id ('PARENT_MISMATCH');
  * a differing parent timestamp is 'PARENT_TIMESTAMP_MISMATCH' unless `timestampMismatch: 'accept'`.
  */
-export async function openDisk(path: string, options: OpenDiskOptions = {}): Promise<VhdDisk> {
-  return openChain(path, options);
+export async function openDisk(input: DiskInput, options: OpenDiskOptions = {}): Promise<VhdDisk> {
+  return openChain(input, options);
 }
 
 /** openChain's options beyond openDisk's, for this package's own operations. */
@@ -35,98 +47,85 @@ export interface ChainOpenOptions extends OpenDiskOptions {
 }
 
 /** Same as openDisk, typed as the implementation (merge and convert use its internals). */
-export async function openChain(path: string, options: ChainOpenOptions = {}): Promise<ChainDisk> {
-  const chainOptions: ChainOptions = {
-    timestampMismatch: options.timestampMismatch ?? 'error',
-    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-  };
-  if (!Number.isSafeInteger(chainOptions.maxDepth) || chainOptions.maxDepth < 1) {
-    throw chainError('OUT_OF_RANGE', `maxDepth must be a positive integer, got ${options.maxDepth}`, path);
+export async function openChain(input: DiskInput, options: ChainOpenOptions = {}): Promise<ChainDisk> {
+  const label = typeof input === 'string' ? input : sourceName(input);
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_CHAIN_DEPTH) {
+    throw chainError('OUT_OF_RANGE', `maxDepth must be an integer from 1 to ${MAX_CHAIN_DEPTH}, got ${options.maxDepth}`, label);
   }
-  // Open from the top down, then build the ChainDisk objects from the bottom up.
-  const files: ImageFile[] = [];
-  const warnings: string[][] = [];
-  const seen = new Set<string>();
+  const writable = options.writable ?? false;
+  if (writable && typeof input !== 'string') throw chainError('READ_ONLY', 'only an image file can be opened for writing', label);
+  const blockingReads = options.blockingReads ?? false;
+  const top = typeof input === 'string' ? await FileSource.open(resolve(input), { writable, blockingReads }) : toSource(input);
+  let layers: ChainLayer[];
   try {
-    let nextPath: string | undefined = resolve(path);
-    let explicitParent = options.parentPath === undefined ? undefined : resolve(options.parentPath);
-    let writable = options.writable ?? false;
-    let known: ImageMetadata | undefined;
-    while (nextPath !== undefined) {
-      const identity = await withIo(nextPath, () => realpath(nextPath!));
-      if (seen.has(identity)) throw chainError('CHAIN_LOOP', `the chain comes back to ${nextPath}`, nextPath, undefined, { reason: 'chain-loop', path: nextPath });
-      seen.add(identity);
-      if (files.length >= chainOptions.maxDepth) {
-        throw chainError('CHAIN_TOO_DEEP', `the chain has more than ${chainOptions.maxDepth} images`, nextPath, undefined, { reason: 'chain-too-deep', maxDepth: chainOptions.maxDepth });
-      }
-      const file = await ImageFile.open(nextPath, writable, known, options.blockingReads ?? false);
-      files.push(file);
-      const fileWarnings = file.metadata.problems.map((problem) => `${file.path}: ${problem.message}`);
-      warnings.push(fileWarnings);
-      writable = false;
-      if (file.diskType !== 'differencing') break;
-      const parentPath = explicitParent ?? (await findParent(file.metadata));
-      explicitParent = undefined;
-      known = await verifyParent(file.metadata, parentPath, chainOptions, fileWarnings);
-      nextPath = parentPath;
-    }
+    layers = await openImageChain(top, {
+      resolveParent: parentResolver(options, blockingReads),
+      timestampMismatch: options.timestampMismatch ?? 'error',
+      maxDepth,
+      read: (source) => readLayer(source, source === top),
+    });
   } catch (error) {
-    await Promise.allSettled(files.map((file) => file.close()));
+    if (typeof input === 'string') await top.close?.().catch(() => undefined);
+    throw error instanceof VhdChainError ? chainError(error.code as VhdIoError['code'], error.message, error.childName, undefined, error.facts) : error;
+  }
+  try {
+    const files = layers.map((layer, index) => ImageFile.fromSource(layer.source, metadataOf(layer.image, layer.source), index === 0 && writable));
+    let disk: ChainDisk | undefined;
+    for (let index = files.length - 1; index >= 0; index--) {
+      disk = new ChainDisk(files[index]!, disk, layers[index]!.warnings, { syncSteps: !(index === 0 && options.unpublished) });
+    }
+    return disk!;
+  } catch (error) {
+    await Promise.allSettled(layers.map((layer) => layer.source.close?.()));
     throw error;
   }
-  let disk: ChainDisk | undefined;
-  for (let index = files.length - 1; index >= 0; index--) {
-    disk = new ChainDisk(files[index]!, disk, warnings[index]!, { syncSteps: !(index === 0 && options.unpublished) });
-  }
-  return disk!;
 }
 
-async function findParent(child: ImageMetadata): Promise<string> {
-  const { path, tried } = await resolveParentPath(child);
-  if (path !== undefined) return path;
-  const name = child.header?.parentUnicodeName ?? '';
-  throw chainError('PARENT_NOT_FOUND', `parent '${name}' not found (tried: ${tried.join(', ') || 'no usable locator'})`, child.path, undefined, {
-    reason: 'parent-not-found', name, tried: tried.join(', '),
-  });
-}
-
-/** Unique id must match; the timestamp is compared with the parent file's mtime (0 = not recorded). Returns the parent's metadata. */
-async function verifyParent(child: ImageMetadata, parentPath: string, options: ChainOptions, warnings: string[]): Promise<ImageMetadata> {
-  const header = child.header!;
-  const parent = await readImageMetadata(parentPath, { bat: true });
-  if (!uniqueIdsEqual(parent.footer.uniqueId, header.parentUniqueId)) {
-    throw chainError(
-      'PARENT_MISMATCH',
-      `${parentPath} has unique id ${uniqueIdToString(parent.footer.uniqueId)} but ${child.path} expects its parent to be ${uniqueIdToString(header.parentUniqueId)}`,
-      child.path,
-      undefined,
-      { reason: 'parent-id', parentPath, parentId: uniqueIdToString(parent.footer.uniqueId), childPath: child.path, expectedId: uniqueIdToString(header.parentUniqueId) },
-    );
-  }
-  if (parent.footer.currentSize !== child.footer.currentSize) {
-    warnings.push(`${child.path}: parent ${parentPath} is ${parent.footer.currentSize} bytes, the child ${child.footer.currentSize}`);
-  }
-  const mismatch = timestampMismatch(header.parentTimestamp, parent.mtime);
-  if (mismatch !== undefined) {
-    if (options.timestampMismatch === 'error') {
-      throw chainError('PARENT_TIMESTAMP_MISMATCH', `${mismatch} (${parentPath})`, child.path, undefined, {
-        reason: 'parent-timestamp', parentPath, recorded: header.parentTimestamp, actual: vhdSecondsOfMtime(parent.mtime),
-      });
+/** The top's explicit parent (OpenDiskOptions.parentPath), a caller's resolver, or the first candidate that is a file. */
+function parentResolver(options: OpenDiskOptions, blockingReads: boolean): ParentResolver {
+  let explicitParent = options.parentPath === undefined ? undefined : resolve(options.parentPath);
+  const files = fileParentResolver({ blockingReads });
+  return async (child, candidates) => {
+    if (explicitParent !== undefined) {
+      const path = explicitParent;
+      explicitParent = undefined;
+      return FileSource.open(path, { blockingReads });
     }
-    warnings.push(`${child.path}: ${mismatch}; accepted`);
+    return (options.resolveParent ?? files)(child, candidates);
+  };
+}
+
+/**
+ * Reads one image of the chain. A parent that is not a VHD is reported without quoting its bytes: a hostile
+ * locator may point at any file (say ..\..\etc\passwd), and nothing outside the chain may leak into a message.
+ */
+async function readLayer(source: RandomAccessSource, isTop: boolean): Promise<VhdImage> {
+  try {
+    return await readImage(source, { bat: true });
+  } catch (error) {
+    const mapped = imageReadError(error, source.name, source.size, false);
+    if (isTop || !(mapped instanceof VhdIoError) || mapped.code !== 'NOT_A_VHD') throw mapped;
+    await source.close?.().catch(() => undefined);
+    throw new VhdIoError('NOT_A_VHD', `${source.name} (named as a parent) is not a VHD`, { path: source.name, cause: mapped.cause });
   }
-  return parent;
+}
+
+function toSource(input: RandomAccessSource | Uint8Array | Blob): RandomAccessSource {
+  if (input instanceof Uint8Array) return bytesSource(input);
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return blobSource(input);
+  return input as RandomAccessSource;
+}
+
+function sourceName(input: RandomAccessSource | Uint8Array | Blob): string {
+  if (input instanceof Uint8Array) return 'memory';
+  return 'name' in input && typeof input.name === 'string' ? input.name : 'blob';
 }
 
 /** A message when the recorded parent time and the parent's mtime differ; 0 means not recorded. */
 export function timestampMismatch(recordedVhdSeconds: number, parentMtime: Date): string | undefined {
-  if (recordedVhdSeconds === 0) return undefined;
-  const actual = vhdSecondsOfMtime(parentMtime);
-  if (actual === recordedVhdSeconds) return undefined;
-  return `parent timestamp ${recordedVhdSeconds} recorded in the child differs from the parent's modification time ${actual} (VHD seconds)`;
+  return recordedTimeMismatch(recordedVhdSeconds, parentMtime)?.message;
 }
 
 /** A file time in VHD seconds, clamped to the u32 field (files older than 2000 give 0, as creation writes them). */
-export function vhdSecondsOfMtime(mtime: Date): number {
-  return Math.min(Math.max(Math.floor(mtime.getTime() / 1000) - VHD_EPOCH_UNIX_SECONDS, 0), 0xffff_ffff);
-}
+export const vhdSecondsOfMtime = vhdSecondsOfModifiedTime;

@@ -1,4 +1,4 @@
-import { SECTOR_SIZE } from '@vhdkit/vhd-format';
+import { heldRuns } from '@vhdkit/vhd-format';
 import type { ImageFile } from './image-file.js';
 
 /** A run of sectors this file holds itself: its virtual position and where its bytes are in the file. */
@@ -22,14 +22,9 @@ export async function ownRuns(file: ImageFile): Promise<OwnRun[]> {
     const blockStart = blockIndex * geometry.blockSize;
     if (blockStart >= file.virtualSize) continue;
     const blockEnd = Math.min(blockStart + geometry.blockSize, file.virtualSize);
-    const state = await file.blockState(blockIndex);
-    if (state.empty) continue;
-    const sectorRuns = state.full ? [{ start: 0, count: geometry.sectorsPerBlock, set: true }] : state.bitmap.runs();
-    for (const run of sectorRuns) {
-      if (!run.set) continue;
-      const virtualOffset = blockStart + run.start * SECTOR_SIZE;
-      const length = Math.min(virtualOffset + run.count * SECTOR_SIZE, blockEnd) - virtualOffset;
-      if (length > 0) runs.push({ virtualOffset, length, fileOffset: dataOffset + run.start * SECTOR_SIZE });
+    // The same per-sector decision as every chain read (vhd-format's heldRuns), over the block's part of the disk.
+    for (const run of heldRuns(await file.blockState(blockIndex), 0, blockEnd - blockStart)) {
+      if (run.held) runs.push({ virtualOffset: blockStart + run.from, length: run.to - run.from, fileOffset: dataOffset + run.from });
     }
   }
   return runs;

@@ -1,11 +1,16 @@
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  SECTOR_SIZE,
+  MAX_PARENT_NAME_UNITS,
+  PARENT_LOCATOR_COUNT,
   diskTypeName,
+  emptyLocatorEntry,
   encodeDynamicHeader,
   encodeLocatorPath,
+  heldRuns,
   isUnusedLocator,
+  locatorDataSpace,
+  locatorRegionOffset,
   uniqueIdToString,
   uniqueIdsEqual,
 } from '@vhdkit/vhd-format';
@@ -20,10 +25,6 @@ import { ImageFile } from './image-file.js';
 import { openChain, vhdSecondsOfMtime } from './open-disk.js';
 import type { ByteRange } from './types.js';
 
-/** Locator regions this writes are 4 KiB aligned, like Windows' (docs/windows-child-layout.md). */
-const LOCATOR_ALIGNMENT = 4096;
-/** The parent unicode name field holds 256 UTF-16 units. */
-const MAX_PARENT_NAME_UNITS = 256;
 /** Bytes compared at a time by the forced content check. */
 const COMPARE_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -130,18 +131,9 @@ async function notOwnRanges(disk: ChainDisk): Promise<ByteRange[]> {
   for (let blockIndex = 0; blockIndex * blockSize < disk.virtualSize; blockIndex++) {
     const blockStart = blockIndex * blockSize;
     const blockEnd = Math.min(blockStart + blockSize, disk.virtualSize);
-    if (!file.isAllocated(blockIndex)) {
-      push(blockStart, blockEnd - blockStart);
-      continue;
-    }
-    const state = await file.blockState(blockIndex);
-    if (state.full) continue;
-    for (const run of state.bitmap.runs()) {
-      if (run.set) continue;
-      const from = blockStart + run.start * SECTOR_SIZE;
-      const to = Math.min(from + run.count * SECTOR_SIZE, blockEnd);
-      if (to > from) push(from, to - from);
-    }
+    // The per-sector decision every chain read makes (vhd-format's heldRuns): runs not held come from the parent.
+    const state = file.isAllocated(blockIndex) ? await file.blockState(blockIndex) : undefined;
+    for (const run of heldRuns(state, 0, blockEnd - blockStart)) if (!run.held) push(blockStart + run.from, run.to - run.from);
   }
   return ranges;
 }
@@ -209,18 +201,20 @@ async function rewriteParentFields(child: string, parent: ImageMetadata): Promis
  * new one. The price is that replaced regions (4 KiB each) stay in the file, unreferenced.
  */
 async function placeLocators(file: ImageFile, planned: PlannedLocator[]): Promise<ParentLocatorEntry[]> {
-  const existing = file.header!.parentLocators.filter((entry) => !isUnusedLocator(entry));
+  // Entries the reader refused (outside the data area, too long) are never read, nor kept.
+  const rejected = file.metadata.image.rejectedLocators;
+  const existing = file.header!.parentLocators.filter((entry, index) => !isUnusedLocator(entry) && !rejected.has(index));
   const entries: ParentLocatorEntry[] = [];
   const writes: { offset: number; bytes: Uint8Array }[] = [];
-  let appendAt = Math.ceil(file.dataEnd / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
+  let appendAt = locatorRegionOffset(file.dataEnd);
   for (const locator of planned) {
     const unchanged = await regionHolding(file, existing, locator);
     if (unchanged) {
       entries.push(unchanged);
       continue;
     }
-    const spaceNeeded = Math.max(SECTOR_SIZE, Math.ceil(locator.data.length / SECTOR_SIZE) * SECTOR_SIZE);
-    const spaceBytes = Math.ceil(spaceNeeded / LOCATOR_ALIGNMENT) * LOCATOR_ALIGNMENT;
+    // The space Windows reserves (layout.ts): 4 KiB multiples, 64 KiB at least for W2ru.
+    const spaceBytes = locatorDataSpace(locator.platformCode, locator.data.length);
     const region = new Uint8Array(spaceBytes);
     region.set(locator.data);
     writes.push({ offset: appendAt, bytes: region });
@@ -231,7 +225,7 @@ async function placeLocators(file: ImageFile, planned: PlannedLocator[]): Promis
     if (writes.length > 0) await writeFully(file.handle, file.footerBytes(), appendAt);
     for (const write of writes) await writeFully(file.handle, write.bytes, write.offset);
   });
-  while (entries.length < 8) entries.push({ platformCode: '\0\0\0\0', platformDataSpace: 0, platformDataLength: 0, reserved: 0, platformDataOffset: 0 });
+  while (entries.length < PARENT_LOCATOR_COUNT) entries.push(emptyLocatorEntry());
   return entries;
 }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { DiskTypeName } from '@vhdkit/vhd-format';
+import type { DiskTypeName, ParentResolver } from '@vhdkit/vhd-format';
 import type { ImageMetadata, WriteProgress } from './creation-api.js';
 
 /** Options of `openDisk`. */
@@ -14,8 +14,13 @@ export interface OpenDiskOptions {
    * timestamp of 0 means "not recorded" (Windows 10 diskpart writes 0) and is always accepted.
    */
   timestampMismatch?: 'error' | 'accept';
-  /** Most images a chain may have, the top one included (default 32). */
+  /** Most images a chain may have, the top one included: 1 to 32 (MAX_CHAIN_DEPTH, the default). */
   maxDepth?: number;
+  /**
+   * Finds parents in place of the default (the first candidate that is a file; none for a URL-named source): e.g.
+   * vhd-format's `firstOpenable((url) => httpSource(url))` for a chain on a web server.
+   */
+  resolveParent?: ParentResolver;
   /**
    * Read the chain's files on the calling thread (`fs.readSync`) instead of libuv's thread pool (default false).
    * Each read then blocks the event loop while it runs (from the page cache about 0.1 ms per 2 MiB; from a slow
@@ -89,5 +94,10 @@ export interface CheckReport {
   diskType: DiskTypeName | undefined;
   /** True when no issue has severity 'error'. */
   ok: boolean;
+  /** The first 100 issues of each code (vhd-format's MAX_ISSUE_EXAMPLES), in the order found. */
   issues: CheckIssue[];
+  /** Present when issues were left out: how many of each code were found. */
+  counts?: Record<string, number>;
+  /** Present when issues were left out: how many. */
+  omittedIssues?: number;
 }

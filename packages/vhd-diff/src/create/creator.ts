@@ -4,8 +4,7 @@ import {
   TOOLKIT_CREATOR_APPLICATION,
   TOOLKIT_CREATOR_HOST_OS,
   TOOLKIT_CREATOR_VERSION,
-  VHD_EPOCH_UNIX_SECONDS,
-  vhdTimestampFromDate,
+  vhdSecondsOfModifiedTime,
 } from '@vhdkit/vhd-format';
 import type { DiskType, Footer } from '@vhdkit/vhd-format';
 import { VhdIoError } from '../errors.js';
@@ -28,8 +27,6 @@ export const TOOLKIT_CREATOR = {
   creatorHostOs: TOOLKIT_CREATOR_HOST_OS,
 } as const;
 
-const MAX_VHD_SECONDS = 0xffff_ffff;
-
 /**
  * A date as a VHD timestamp (whole seconds since 2000, floored). Dates outside what the u32 field can hold are
  * clamped: a parent file last modified before 2000 is recorded as 0, the value Windows itself writes when it records
@@ -38,9 +35,8 @@ const MAX_VHD_SECONDS = 0xffff_ffff;
 export function vhdSecondsOf(date: Date, path: string): number {
   const unixSeconds = Math.floor(date.getTime() / 1000);
   if (Number.isNaN(unixSeconds)) throw new VhdIoError('UNSUPPORTED', `an invalid date was given for ${path}`, { path });
-  if (unixSeconds < VHD_EPOCH_UNIX_SECONDS) return 0;
-  if (unixSeconds - VHD_EPOCH_UNIX_SECONDS > MAX_VHD_SECONDS) return MAX_VHD_SECONDS;
-  return vhdTimestampFromDate(date);
+  // vhd-format's one conversion: floored, clamped to the u32 field.
+  return vhdSecondsOfModifiedTime(date);
 }
 
 /**

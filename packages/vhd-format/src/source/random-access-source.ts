@@ -22,6 +22,11 @@ export interface RandomAccessSource {
    * (a short read is an error, never a partly filled buffer).
    */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+  /**
+   * Optional: fills all of `target` from `offset`, under the same rules as `read`. Sources that can read into
+   * caller memory (a file descriptor) offer it so a reader holds big structures (the BAT) once, not twice.
+   */
+  readInto?(target: Uint8Array, offset: number, options?: ReadOptions): Promise<void>;
   /** Releases what the source holds (file descriptors, connections). Reads after close reject. */
   close?(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { CheckIssue, CheckReport, CheckSeverity } from '@vhdkit/vhd-diff';
-import type { VhdFormatErrorCode } from '@vhdkit/vhd-format';
+import type { VhdFormatErrorCode } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 import { formatProblemDetail } from '../errors/details.js';
 
@@ -40,6 +40,8 @@ const ISSUE_TEXT_ES: Readonly<Record<string, (issue: CheckIssue) => string>> = {
   PARENT_MISMATCH: () => 'el identificador único del primario no es el que espera el hijo',
   PARENT_SIZE_MISMATCH: () => 'el primario y el hijo tienen tamaños virtuales distintos',
   PARENT_TIMESTAMP_MISMATCH: () => 'la hora de modificación del primario no coincide con la marca de tiempo guardada en el hijo',
+  CHAIN_LOOP: () => 'la cadena de primarios vuelve a una imagen que ya contiene (bucle)',
+  CHAIN_TOO_DEEP: () => 'la cadena de primarios tiene más imágenes de las que se pueden abrir',
   FOOTER_CHECKSUM: (i) => `pie: la suma de comprobación no coincide${at(i)}`,
   HEADER_CHECKSUM: (i) => `cabecera: la suma de comprobación no coincide${at(i)}`,
 };
@@ -63,7 +65,11 @@ const OUTCOME_ES: Record<Outcome, string> = { clean: 'sin problemas', 'problems 
 
 export function checkReportLines(report: CheckReport, path: string, lang: Language): string[] {
   const outcome: Outcome = report.ok ? 'clean' : 'problems found';
-  return [...report.issues.map((issue) => issueLine(issue, lang)), `${path}: ${lang === 'es' ? OUTCOME_ES[outcome] : outcome}`];
+  // A hostile image can hold millions of issues: the report keeps the first examples of each code and counts the rest.
+  const omitted = report.omittedIssues === undefined || report.omittedIssues === 0 ? [] : [
+    lang === 'es' ? `(${report.omittedIssues} problemas más del mismo tipo no se muestran)` : `(${report.omittedIssues} more issues of the same kinds not shown)`,
+  ];
+  return [...report.issues.map((issue) => issueLine(issue, lang)), ...omitted, `${path}: ${lang === 'es' ? OUTCOME_ES[outcome] : outcome}`];
 }
 
 export function repairReportLines(outcome: { repaired: CheckIssue[]; after: CheckReport }, path: string, lang: Language): string[] {

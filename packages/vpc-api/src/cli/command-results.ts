@@ -1,5 +1,5 @@
 import type { CheckIssue, CheckReport, MergeResult } from '@vhdkit/vhd-diff';
-import type { DiskTypeName } from '@vhdkit/vhd-format';
+import type { DiskTypeName } from '@vhdkit/vhd-diff';
 
 /**
  * The `--json` results of the chain commands, one documented shape each (schemas/<command>.schema.json). Names are

@@ -1,8 +1,9 @@
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
 import { readImageMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
-import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-format';
+import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-diff';
 import {
   FIXED_DATA_OFFSET,
+  MAX_CHAIN_DEPTH,
   UNUSED_BAT_ENTRY,
   dateFromVhdTimestamp,
   diskTypeName,
@@ -13,7 +14,7 @@ import {
   isUnusedLocator,
   locatorDataSpaceBytes,
   uniqueIdToString,
-} from '@vhdkit/vhd-format';
+} from '@vhdkit/vhd-diff';
 
 /** One used parent locator, as `vpc info --json` reports it. */
 export interface LocatorReport {
@@ -189,7 +190,7 @@ export async function readImageInfoWithMetadata(path: string): Promise<{ metadat
 }
 
 /** The chain below `report` as far as it resolves: each ancestor's path and type (for the text output). */
-export async function resolvedChain(report: Pick<InfoReport, 'parent'>, maxDepth = 32): Promise<ChainLink[]> {
+export async function resolvedChain(report: Pick<InfoReport, 'parent'>, maxDepth = MAX_CHAIN_DEPTH): Promise<ChainLink[]> {
   const chain: ChainLink[] = [];
   let next = report.parent?.resolvedPath ?? null;
   while (next !== null && chain.length < maxDepth) {

@@ -1,4 +1,4 @@
-import { FOOTER_SIZE, SECTOR_SIZE, blockOffsetForNewBlock, planDynamicLayout } from '@vhdkit/vhd-format';
+import { FOOTER_SIZE, SECTOR_SIZE, blockOffsetForNewBlock, planDynamicLayout } from '@vhdkit/vhd-diff';
 import { MAX_PATH_UTF16_UNITS } from '../paths/path-rules.js';
 
 // The longest locator path the facade lets through (259 UTF-16 units) as UTF-16LE bytes: an upper bound that keeps

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
 import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
-import { DEFAULT_BLOCK_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-format';
+import { DEFAULT_BLOCK_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 import { DETAILS, detail, formatProblemDetail } from '../errors/details.js';
 import { failureDetail, refusal, toVpcError } from '../errors/hresult-map.js';

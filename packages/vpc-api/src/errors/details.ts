@@ -1,6 +1,6 @@
 import type { VhdIoError, VhdIoErrorCode } from '@vhdkit/vhd-diff';
-import type { VhdFormatErrorCode } from '@vhdkit/vhd-format';
-import { VhdFormatError } from '@vhdkit/vhd-format';
+import type { VhdFormatErrorCode } from '@vhdkit/vhd-diff';
+import { VhdFormatError } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 
 /**
@@ -211,6 +211,15 @@ const FORMAT_PROBLEM_ES: Record<VhdFormatErrorCode, string> = {
   BAD_GEOMETRY: 'geometría no válida',
   BLOCK_OUT_OF_ORDER: 'bloques fuera de orden',
   NOT_DYNAMIC: 'no es un disco dinámico',
+  NO_FOOTER: 'no hay pie VHD utilizable',
+  BAD_HEADER: 'la cabecera dinámica no es válida',
+  BLOCK_OUT_OF_RANGE: 'un bloque queda fuera del área de datos',
+  SHORT_READ: 'la imagen cambió o se acortó durante la lectura',
+  PARENT_NOT_FOUND: 'no se encuentra el disco primario',
+  PARENT_MISMATCH: 'el disco primario no es el que espera el secundario',
+  PARENT_TIMESTAMP_MISMATCH: 'el disco primario cambió después de crear el secundario',
+  CHAIN_LOOP: 'la cadena forma un bucle',
+  CHAIN_TOO_DEEP: 'la cadena es demasiado larga',
 };
 
 const DISK_TYPE_ES: Readonly<Record<string, string>> = { fixed: 'fija', dynamic: 'dinámica', differencing: 'de diferenciación' };

@@ -1,4 +1,4 @@
-import { MAX_VIRTUAL_SIZE } from '@vhdkit/vhd-format';
+import { MAX_VIRTUAL_SIZE } from '@vhdkit/vhd-diff';
 import type { GuestVolumeFormat } from './guest-volume-format.js';
 
 const MIB = 1024 * 1024;

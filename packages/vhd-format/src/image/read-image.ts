@@ -1,0 +1,278 @@
+/**
+ * The one image reader: footer (trailing, or the copy at 0 when the end is damaged), dynamic header, parent
+ * locator paths and BAT, read from any RandomAccessSource. Every open-time rule about an image's structure lives
+ * here, once; vhd-diff, the checker, the chain resolver and the browser read images only through this file.
+ *
+ * Policy: facts a reader steers by (sizes, offsets, block size, table size) are checked in every mode and a
+ * violation is a thrown VhdFormatError naming field and image offset. Recoverable damage (a checksum, a locator
+ * that points nowhere, a table too short for the disk) is a `problem` when lenient and thrown when strict.
+ * Nothing is allocated from a field before the field is checked against the limits and the image's size.
+ */
+import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
+import { decodeBatInPlace } from '../bat.js';
+import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
+import type { DynamicHeader } from '../dynamic-header.js';
+import { VhdFormatError } from '../errors.js';
+import type { FormatProblem, VhdFormatErrorCode } from '../errors.js';
+import { DYNAMIC_HEADER_FIELDS, FOOTER_FIELDS, LOCATOR_ENTRY_SIZE } from '../field-tables.js';
+import type { Footer } from '../footer.js';
+import { decodeLocatorPath, isUnusedLocator } from '../parent-locator.js';
+import { sectorBitmapByteSize } from '../sector-bitmap.js';
+import type { RandomAccessSource } from '../source/random-access-source.js';
+import { throwIfAborted } from '../source/check-range.js';
+import { atOffset, decodeTrailingFooter, decodeTrailingFooterStrict, hasErrors, usableFooterCopy } from './footer-search.js';
+import type { TrailingFooter } from './footer-search.js';
+
+/** Sizes derived from a dynamic header's block size. */
+export interface BlockGeometry {
+  blockSize: number;
+  sectorsPerBlock: number;
+  /** Bytes of the sector bitmap in front of each block's data (512 for 2 MiB blocks). */
+  bitmapByteSize: number;
+}
+
+/** A path decoded from a parent locator entry. */
+export interface LocatorPath {
+  platformCode: string;
+  path: string;
+}
+
+/** Everything an image says about itself, checked against the rules above. */
+export interface VhdImage {
+  source: RandomAccessSource;
+  /** The source's size in bytes. */
+  size: number;
+  footer: Footer;
+  /** 'trailing': the footer at the end was used; 'copy': it was damaged and the copy at offset 0 was used. */
+  footerLocation: 'trailing' | 'copy';
+  /** Image offset of the trailing footer that was used (size − 512 or size − 511); undefined with 'copy'. */
+  footerOffset: number | undefined;
+  /**
+   * End of the data area: the trailing footer's offset, or the image size when the copy was used. Block data,
+   * the BAT and locator data lie before it; a fixed image's data is its first `footer.currentSize` bytes of it.
+   */
+  dataAreaEnd: number;
+  /** Dynamic and differencing images only. */
+  header?: DynamicHeader;
+  headerOffset?: number;
+  geometry?: BlockGeometry;
+  /** Dynamic and differencing images, unless read with `{ bat: false }`. Decoded (host order) sector numbers. */
+  bat?: Uint32Array;
+  /** Paths of the usable parent locators, in entry order (unknown platform codes are left out). */
+  parentLocatorPaths: LocatorPath[];
+  /** Indexes of locator entries refused at open (outside the data area, too long): nothing ever reads them. */
+  rejectedLocators: ReadonlySet<number>;
+  /** Recoverable damage and oddities (lenient reads only record errors here; strict reads throw them). */
+  problems: FormatProblem[];
+}
+
+/** How strictly `readImage` reads, and which parts (the BAT) it loads. */
+export interface ReadImageOptions {
+  /** Throw on any damage instead of recording it in `problems` (default false). */
+  strict?: boolean;
+  /** Read the block allocation table (default true). */
+  bat?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Reads and checks an image's metadata from `source` (which is not closed). */
+export async function readImage(source: RandomAccessSource, options: ReadImageOptions = {}): Promise<VhdImage> {
+  return new ImageReader(source, options).read();
+}
+
+const F = FOOTER_FIELDS;
+const H = DYNAMIC_HEADER_FIELDS;
+
+/** Header problems that steer reading: fatal in every mode. */
+const STEERING_HEADER_CODES: ReadonlySet<VhdFormatErrorCode> = new Set(['BAD_BLOCK_SIZE', 'TABLE_OUT_OF_RANGE']);
+const BLOCK_SIZE_ONLY: ReadonlySet<VhdFormatErrorCode> = new Set(['BAD_BLOCK_SIZE']);
+
+class ImageReader {
+  private readonly problems: FormatProblem[] = [];
+  private readonly strict: boolean;
+
+  constructor(
+    private readonly source: RandomAccessSource,
+    private readonly options: ReadImageOptions,
+  ) {
+    this.strict = options.strict ?? false;
+  }
+
+  async read(): Promise<VhdImage> {
+    const size = this.source.size;
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new VhdFormatError('BAD_SIZE', 0, `the source reports ${size} bytes, not a byte count`);
+    }
+    const { footer, trailing } = await this.readFooter(size);
+    const dataAreaEnd = trailing?.offset ?? size;
+    const image: VhdImage = {
+      source: this.source,
+      size,
+      footer,
+      footerLocation: trailing ? 'trailing' : 'copy',
+      footerOffset: trailing?.offset,
+      dataAreaEnd,
+      parentLocatorPaths: [],
+      rejectedLocators: new Set(),
+      problems: this.problems,
+    };
+    const footerAt = trailing?.offset ?? 0;
+    if (!Number.isSafeInteger(footer.currentSize)) {
+      throw fault('BAD_SIZE', footerAt + F.currentSize.offset, 'currentSize', `the footer's current size ${footer.currentSize} is beyond 2^53 bytes`);
+    }
+    if (footer.diskType === DiskType.Fixed) {
+      this.checkFixedDataArea(footer, dataAreaEnd, footerAt);
+    } else if (footer.diskType === DiskType.Dynamic || footer.diskType === DiskType.Differencing) {
+      await this.readDynamicParts(image, footerAt);
+    }
+    return image;
+  }
+
+  /** The trailing footer, or (lenient) the copy at 0 when the end is damaged. */
+  private async readFooter(size: number): Promise<{ footer: Footer; trailing: TrailingFooter | undefined }> {
+    if (size < SHORT_FOOTER_SIZE) {
+      throw new VhdFormatError('NO_FOOTER', 0, `the image is ${size} bytes, shorter than a VHD footer`);
+    }
+    const tailLength = Math.min(FOOTER_SIZE, size);
+    const tail = await this.bytes(size - tailLength, tailLength);
+    // A footer's warnings (a 511-byte footer, a size above 2040 GiB) do not make the image harder to read: they are
+    // left to the checker, which reports each once.
+    if (this.strict) {
+      const trailing = decodeTrailingFooterStrict(tail, size);
+      if ('error' in trailing) throw new VhdFormatError('NO_FOOTER', size - tailLength, `bad footer at the end of the image: ${trailing.error.message}`, { cause: trailing.error });
+      return { footer: trailing.decoded.value, trailing };
+    }
+    const trailing = decodeTrailingFooter(tail, size);
+    if (!('error' in trailing) && !hasErrors(trailing.decoded.problems)) return { footer: trailing.decoded.value, trailing };
+    const copy = size >= 2 * FOOTER_SIZE ? usableFooterCopy(await this.bytes(0, FOOTER_SIZE)) : undefined;
+    if (copy) {
+      const why = 'error' in trailing ? trailing.error.message : trailing.decoded.problems.map((problem) => problem.message).join('; ');
+      const code = 'error' in trailing ? trailing.error.code : (trailing.decoded.problems.find((problem) => problem.severity === 'error')?.code ?? 'BAD_CHECKSUM');
+      this.problems.push({ code, offset: size - tailLength, severity: 'error', message: `the footer at the end of the image is damaged (${why}); using the copy at offset 0` });
+      return { footer: copy.value, trailing: undefined };
+    }
+    if ('error' in trailing) {
+      throw new VhdFormatError('NO_FOOTER', size - tailLength, `no VHD footer at the end of the image: ${trailing.error.message}`, { cause: trailing.error });
+    }
+    this.problems.push(...atOffset(trailing.decoded.problems, trailing.offset));
+    return { footer: trailing.decoded.value, trailing };
+  }
+
+  /** A fixed image's data area ends where its footer starts: a shorter one would hand out footer bytes as data. */
+  private checkFixedDataArea(footer: Footer, dataAreaEnd: number, footerAt: number): void {
+    if (footer.currentSize > dataAreaEnd) {
+      throw fault('TRUNCATED', footerAt + F.currentSize.offset, 'currentSize', `the fixed image holds ${dataAreaEnd} bytes of data before its footer but the footer says ${footer.currentSize}`);
+    }
+    if (footer.currentSize < dataAreaEnd) {
+      this.problems.push({ code: 'BAD_SIZE', offset: footer.currentSize, severity: 'warning', message: `${dataAreaEnd - footer.currentSize} bytes lie between the fixed image's data and its footer` });
+    }
+  }
+
+  private async readDynamicParts(image: VhdImage, footerAt: number): Promise<void> {
+    const { footer, dataAreaEnd } = image;
+    const headerOffset = Number(footer.dataOffset);
+    if (!Number.isSafeInteger(headerOffset) || headerOffset < FOOTER_SIZE || headerOffset + DYNAMIC_HEADER_SIZE > dataAreaEnd) {
+      throw fault('BAD_DATA_OFFSET', footerAt + F.dataOffset.offset, 'dataOffset', `the footer places the dynamic header at ${footer.dataOffset}, outside the ${dataAreaEnd}-byte data area`);
+    }
+    const header = await this.readHeader(headerOffset, dataAreaEnd, image);
+    image.header = header;
+    image.headerOffset = headerOffset;
+    image.geometry = blockGeometry(header.blockSize);
+    const blocksNeeded = Math.ceil(footer.currentSize / header.blockSize);
+    if (header.maxTableEntries < blocksNeeded) {
+      this.damage('TABLE_OUT_OF_RANGE', headerOffset + H.maxTableEntries.offset, `the BAT has ${header.maxTableEntries} entries, but a ${footer.currentSize}-byte disk with ${header.blockSize}-byte blocks needs ${blocksNeeded}`);
+    }
+    image.parentLocatorPaths = await this.readLocatorPaths(header, image.rejectedLocators);
+    if (this.options.bat ?? true) image.bat = await this.readBat(header);
+  }
+
+  private async readHeader(headerOffset: number, dataAreaEnd: number, image: VhdImage): Promise<DynamicHeader> {
+    const bytes = await this.bytes(headerOffset, DYNAMIC_HEADER_SIZE);
+    let decoded;
+    try {
+      // The data area bounds the BAT and the locator data: the decoder applies those rules with this size.
+      decoded = decodeDynamicHeaderLenient(bytes, { fileSize: dataAreaEnd });
+    } catch (error) {
+      if (!(error instanceof VhdFormatError)) throw error;
+      throw new VhdFormatError('BAD_HEADER', headerOffset, `bad dynamic header at offset ${headerOffset}: ${error.message}`, { cause: error });
+    }
+    const problems = atOffset(decoded.problems, headerOffset);
+    // Without the BAT (metadata for display) only the block size steers: a bad table is then recorded, not fatal.
+    const steeringCodes = (this.options.bat ?? true) ? STEERING_HEADER_CODES : BLOCK_SIZE_ONLY;
+    const steering = problems.find((problem) => problem.severity === 'error' && steeringCodes.has(problem.code));
+    if (steering) throw fault(steering.code, steering.offset, fieldAt(steering.offset - headerOffset), steering.message);
+    const rejected = image.rejectedLocators as Set<number>;
+    for (const problem of problems) {
+      if (problem.severity !== 'error') continue;
+      if (problem.code === 'BAD_LOCATOR') {
+        rejected.add(Math.floor((problem.offset - headerOffset - H.parentLocators.offset) / LOCATOR_ENTRY_SIZE));
+        if (this.strict) throw fault('BAD_LOCATOR', problem.offset, 'parentLocators', problem.message);
+      } else if (this.strict) {
+        const cause = new VhdFormatError(problem.code, problem.offset - headerOffset, problem.message);
+        throw new VhdFormatError('BAD_HEADER', headerOffset, `bad dynamic header at offset ${headerOffset}: ${problem.message}`, { cause });
+      }
+    }
+    this.problems.push(...problems);
+    return decoded.value;
+  }
+
+  private async readLocatorPaths(header: DynamicHeader, rejected: ReadonlySet<number>): Promise<LocatorPath[]> {
+    const paths: LocatorPath[] = [];
+    for (const [index, entry] of header.parentLocators.entries()) {
+      if (isUnusedLocator(entry) || rejected.has(index)) continue;
+      const { platformCode, platformDataOffset, platformDataLength } = entry;
+      const path = decodeLocatorPath(platformCode, await this.bytes(platformDataOffset, platformDataLength));
+      if (path !== undefined) paths.push({ platformCode, path });
+    }
+    return paths;
+  }
+
+  /** Read straight into the table's memory and decoded in place: the 4 MiB of a 2040 GiB disk's BAT are held once. */
+  private async readBat(header: DynamicHeader): Promise<Uint32Array> {
+    // The header decoder has bounded maxTableEntries (MAX_TABLE_ENTRIES) and placed the table inside the data area.
+    const table = new Uint32Array(header.maxTableEntries);
+    await this.readIntoTarget(new Uint8Array(table.buffer), header.tableOffset);
+    return decodeBatInPlace(table);
+  }
+
+  /** Lenient: record the problem; strict: throw it. */
+  private damage(code: VhdFormatErrorCode, offset: number, message: string): void {
+    if (this.strict) throw new VhdFormatError(code, offset, message);
+    this.problems.push({ code, offset, severity: 'error', message });
+  }
+
+  private async bytes(offset: number, length: number): Promise<Uint8Array> {
+    throwIfAborted(this.options.signal);
+    const bytes = await this.source.read(offset, length, { signal: this.options.signal });
+    if (bytes.length !== length) throw shortRead(offset, length, bytes.length);
+    return bytes;
+  }
+
+  private async readIntoTarget(target: Uint8Array, offset: number): Promise<void> {
+    throwIfAborted(this.options.signal);
+    if (this.source.readInto) {
+      await this.source.readInto(target, offset, { signal: this.options.signal });
+      return;
+    }
+    target.set(await this.bytes(offset, target.length));
+  }
+}
+
+/** Block size, sectors per block and bitmap bytes for a block size the header decoder accepted. */
+export function blockGeometry(blockSize: number): BlockGeometry {
+  return { blockSize, sectorsPerBlock: blockSize / SECTOR_SIZE, bitmapByteSize: sectorBitmapByteSize(blockSize) };
+}
+
+function fault(code: VhdFormatErrorCode, offset: number, field: string, message: string): VhdFormatError {
+  return new VhdFormatError(code, offset, message, { field });
+}
+
+function shortRead(offset: number, asked: number, got: number): VhdFormatError {
+  return new VhdFormatError('SHORT_READ', offset, `asked for ${asked} bytes at offset ${offset}, the source gave ${got}`);
+}
+
+/** The dynamic header field at a header-relative offset, for error messages. */
+function fieldAt(offset: number): string {
+  for (const [name, spec] of Object.entries(H)) if (offset >= spec.offset && offset < spec.offset + spec.size) return name;
+  return 'header';
+}

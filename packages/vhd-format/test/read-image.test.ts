@@ -1,0 +1,322 @@
+/** The one image reader: its open-time rules, on bytes built here and on the hostile images in ../shared. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedFixtures } from '@vhdkit/test-support';
+import {
+  BlockPlacement,
+  DYNAMIC_HEADER_FIELDS,
+  FOOTER_FIELDS,
+  FOOTER_SIZE,
+  LOCATOR_ENTRY_SIZE,
+  MAX_LOCATOR_DATA_BYTES,
+  SECTOR_SIZE,
+  VhdFormatError,
+  blobSource,
+  bytesSource,
+  computeChecksum,
+  createFooter,
+  encodeFooter,
+  readImage,
+} from '../src/index.js';
+import type { RandomAccessSource } from '../src/index.js';
+import { buildDynamicImage, patternBlock } from './support/image-builder.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const H = DYNAMIC_HEADER_FIELDS;
+const HEADER_OFFSET = 512;
+
+function childImage() {
+  return buildDynamicImage({
+    virtualSize: 8 * MiB,
+    blockSize: 2 * MiB,
+    blocks: [patternBlock(1, 2 * MiB), patternBlock(3, 2 * MiB)],
+    parent: { uniqueId: new Uint8Array(16).fill(7), name: 'parent.vhd', locators: [{ platformCode: 'W2ku', path: 'C:\\vms\\parent.vhd' }, { platformCode: 'W2ru', path: '.\\parent.vhd' }] },
+  });
+}
+
+/** Sets a big-endian u32 (or u64 when `bytes` is 8) of the header and refreshes its checksum. */
+function patchHeader(image: Uint8Array, fieldOffset: number, value: number | bigint, bytes: 4 | 8 = 4): Uint8Array {
+  const copy = image.slice();
+  const view = new DataView(copy.buffer, HEADER_OFFSET, 1024);
+  if (bytes === 8) view.setBigUint64(fieldOffset, BigInt(value));
+  else view.setUint32(fieldOffset, Number(value));
+  view.setUint32(H.checksum.offset, computeChecksum(copy.subarray(HEADER_OFFSET, HEADER_OFFSET + 1024), H.checksum.offset));
+  return copy;
+}
+
+/** A source that records every read, to prove what the reader never touches. */
+function recording(source: RandomAccessSource): { source: RandomAccessSource; reads: { offset: number; length: number }[] } {
+  const reads: { offset: number; length: number }[] = [];
+  return {
+    reads,
+    source: {
+      size: source.size,
+      name: source.name,
+      read: (offset, length, options) => {
+        reads.push({ offset, length });
+        return source.read(offset, length, options);
+      },
+    },
+  };
+}
+
+async function formatError(promise: Promise<unknown>): Promise<VhdFormatError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(VhdFormatError);
+  return error as VhdFormatError;
+}
+
+describe('readImage on a well-formed image', () => {
+  it('returns the footer, header, locator paths and BAT the image was built with', async () => {
+    const built = childImage();
+    const image = await readImage(bytesSource(built.bytes, { name: '/vms/child.vhd' }));
+    expect(image.problems).toEqual([]);
+    expect(image.footerLocation).toBe('trailing');
+    expect(image.footerOffset).toBe(built.bytes.length - FOOTER_SIZE);
+    expect(image.dataAreaEnd).toBe(built.bytes.length - FOOTER_SIZE);
+    expect(image.footer.currentSize).toBe(8 * MiB);
+    expect(image.header?.blockSize).toBe(2 * MiB);
+    expect(image.geometry).toEqual({ blockSize: 2 * MiB, sectorsPerBlock: 4096, bitmapByteSize: 512 });
+    expect(Array.from(image.bat!)).toEqual(Array.from(built.bat));
+    expect(image.parentLocatorPaths).toEqual([
+      { platformCode: 'W2ku', path: 'C:\\vms\\parent.vhd' },
+      { platformCode: 'W2ru', path: '.\\parent.vhd' },
+    ]);
+    const placement = new BlockPlacement(image);
+    expect(placement.misplaced.size).toBe(0);
+    expect(placement.bitmapOffset(0)).toBeUndefined();
+    expect(placement.bitmapOffset(1)).toBe(built.blockOffsets.get(1));
+    const bitmap = await placement.readBitmap(3);
+    expect(bitmap?.isFull()).toBe(true);
+  });
+
+  it('reads the same through a Blob as through bytes', async () => {
+    const built = childImage();
+    const fromBytes = await readImage(bytesSource(built.bytes));
+    const fromBlob = await readImage(blobSource(new Blob([built.bytes.slice().buffer])));
+    expect(fromBlob.footer).toEqual(fromBytes.footer);
+    expect(fromBlob.header).toEqual(fromBytes.header);
+    expect(Array.from(fromBlob.bat!)).toEqual(Array.from(fromBytes.bat!));
+  });
+
+  it('accepts an old Virtual PC 511-byte trailing footer', async () => {
+    const built = childImage();
+    const short = built.bytes.subarray(0, built.bytes.length - 1);
+    const image = await readImage(bytesSource(short));
+    expect(image.footerOffset).toBe(short.length - 511);
+    expect(image.footer).toEqual((await readImage(bytesSource(built.bytes))).footer);
+    expect(image.problems).toEqual([]);
+  });
+
+  it('{ bat: false } reads no table', async () => {
+    const built = childImage();
+    const { source, reads } = recording(bytesSource(built.bytes));
+    const image = await readImage(source, { bat: false });
+    expect(image.bat).toBeUndefined();
+    expect(reads.some((read) => read.offset === built.header.tableOffset)).toBe(false);
+  });
+});
+
+describe('readImage refuses what it cannot read safely (every mode)', () => {
+  it.each([
+    ['0', 0],
+    ['1000', 1000],
+    ['1536', 1536],
+    ['2 MiB + 512', 2 * MiB + 512],
+    ['~4 GiB', 0xfffff000],
+    ['512 MiB (over the limit)', 512 * MiB],
+  ])('block size %s: BAD_BLOCK_SIZE naming the field and its offset', async (_name, blockSize) => {
+    const bytes = patchHeader(childImage().bytes, H.blockSize.offset, blockSize);
+    for (const strict of [false, true]) {
+      const error = await formatError(readImage(bytesSource(bytes), { strict }));
+      expect(error.code).toBe('BAD_BLOCK_SIZE');
+      expect(error.field).toBe('blockSize');
+      expect(error.offset).toBe(HEADER_OFFSET + H.blockSize.offset);
+    }
+  });
+
+  it('a BAT that does not fit before the footer: TABLE_OUT_OF_RANGE, nothing allocated for it', async () => {
+    const built = childImage();
+    const bytes = patchHeader(built.bytes, H.maxTableEntries.offset, 4 * 1024 * 1024);
+    const { source, reads } = recording(bytesSource(bytes));
+    const error = await formatError(readImage(source));
+    expect(error.code).toBe('TABLE_OUT_OF_RANGE');
+    expect(error.offset).toBe(HEADER_OFFSET + H.tableOffset.offset);
+    expect(reads.every((read) => read.length <= 1024)).toBe(true);
+    // Read for display without the BAT, the header is still shown and the table recorded as damaged.
+    const withoutBat = await readImage(bytesSource(bytes), { bat: false });
+    expect(withoutBat.header?.maxTableEntries).toBe(4 * 1024 * 1024);
+    expect(withoutBat.problems.map((problem) => problem.code)).toContain('TABLE_OUT_OF_RANGE');
+  });
+
+  it('a table offset above 2^53: TABLE_OUT_OF_RANGE', async () => {
+    const bytes = patchHeader(childImage().bytes, H.tableOffset.offset, 2n ** 60n, 8);
+    expect((await formatError(readImage(bytesSource(bytes)))).code).toBe('TABLE_OUT_OF_RANGE');
+  });
+
+  it('a header placed past the data area: BAD_DATA_OFFSET on the footer field', async () => {
+    const built = childImage();
+    const footer = { ...built.footer, dataOffset: BigInt(built.bytes.length - 600) };
+    const bytes = built.bytes.slice();
+    const encoded = encodeFooter(footer);
+    bytes.set(encoded, 0);
+    bytes.set(encoded, bytes.length - FOOTER_SIZE);
+    const error = await formatError(readImage(bytesSource(bytes)));
+    expect(error.code).toBe('BAD_DATA_OFFSET');
+    expect(error.offset).toBe(bytes.length - FOOTER_SIZE + FOOTER_FIELDS.dataOffset.offset);
+  });
+
+  it('a fixed image shorter than its stated size: TRUNCATED, never footer bytes as data', async () => {
+    const footer = createFooter({ diskType: 2, currentSize: 4096, uniqueId: new Uint8Array(16).fill(1), timestamp: 1 });
+    const bytes = new Uint8Array(2048 + FOOTER_SIZE);
+    bytes.set(encodeFooter(footer), 2048);
+    const error = await formatError(readImage(bytesSource(bytes)));
+    expect(error.code).toBe('TRUNCATED');
+    expect(error.field).toBe('currentSize');
+    const exact = new Uint8Array(4096 + FOOTER_SIZE);
+    exact.set(encodeFooter(footer), 4096);
+    const image = await readImage(bytesSource(exact));
+    expect(image.dataAreaEnd).toBe(4096);
+    expect(image.problems).toEqual([]);
+  });
+
+  it('no footer anywhere: NO_FOOTER with the decoder error as cause', async () => {
+    const error = await formatError(readImage(bytesSource(new Uint8Array(4096))));
+    expect(error.code).toBe('NO_FOOTER');
+    expect((error.cause as VhdFormatError).code).toBe('BAD_COOKIE');
+    expect((await formatError(readImage(bytesSource(new Uint8Array(100))))).code).toBe('NO_FOOTER');
+  });
+
+  it('a header that is not a header: BAD_HEADER with the decoder error as cause', async () => {
+    const bytes = childImage().bytes.slice();
+    bytes.fill(0, HEADER_OFFSET, HEADER_OFFSET + 8);
+    const error = await formatError(readImage(bytesSource(bytes)));
+    expect(error.code).toBe('BAD_HEADER');
+    expect((error.cause as VhdFormatError).code).toBe('BAD_COOKIE');
+  });
+});
+
+describe('readImage: recoverable damage is a problem when lenient, an error when strict', () => {
+  it('a damaged trailing footer: the copy at offset 0 is used; strict refuses', async () => {
+    const bytes = childImage().bytes.slice();
+    bytes[bytes.length - FOOTER_SIZE + 100] ^= 0xff;
+    const image = await readImage(bytesSource(bytes));
+    expect(image.footerLocation).toBe('copy');
+    expect(image.footerOffset).toBeUndefined();
+    expect(image.dataAreaEnd).toBe(bytes.length);
+    expect(image.problems).toHaveLength(1);
+    expect(image.problems[0]).toMatchObject({ code: 'BAD_CHECKSUM', severity: 'error', offset: bytes.length - FOOTER_SIZE });
+    expect((await formatError(readImage(bytesSource(bytes), { strict: true }))).code).toBe('NO_FOOTER');
+  });
+
+  it('a locator pointing past the data area is rejected and never read', async () => {
+    const built = childImage();
+    const entryOffset = H.parentLocators.offset + LOCATOR_ENTRY_SIZE; // the W2ru entry
+    const outside = built.bytes.length + 4096;
+    const bytes = patchHeader(built.bytes, entryOffset + 16, BigInt(outside), 8);
+    const { source, reads } = recording(bytesSource(bytes));
+    const image = await readImage(source);
+    expect(image.problems.map((problem) => problem.code)).toEqual(['BAD_LOCATOR']);
+    expect([...image.rejectedLocators]).toEqual([1]);
+    expect(image.parentLocatorPaths.map((locator) => locator.platformCode)).toEqual(['W2ku']);
+    expect(reads.some((read) => read.offset === outside)).toBe(false);
+    const error = await formatError(readImage(bytesSource(bytes), { strict: true }));
+    expect(error.code).toBe('BAD_LOCATOR');
+  });
+
+  it('a locator claiming more than a path can hold is rejected before any read of its length', async () => {
+    const built = childImage();
+    const bytes = patchHeader(built.bytes, H.parentLocators.offset + 8, 0x4000_0000);
+    const { source, reads } = recording(bytesSource(bytes));
+    const image = await readImage(source);
+    expect([...image.rejectedLocators]).toEqual([0]);
+    expect(Math.max(...reads.map((read) => read.length))).toBeLessThanOrEqual(MAX_LOCATOR_DATA_BYTES);
+  });
+
+  it('a BAT too small for the disk: TABLE_OUT_OF_RANGE problem; strict throws', async () => {
+    const bytes = patchHeader(childImage().bytes, H.maxTableEntries.offset, 2);
+    const image = await readImage(bytesSource(bytes));
+    expect(image.problems.map((problem) => problem.code)).toEqual(['TABLE_OUT_OF_RANGE']);
+    expect(image.bat).toHaveLength(2);
+    expect((await formatError(readImage(bytesSource(bytes), { strict: true }))).code).toBe('TABLE_OUT_OF_RANGE');
+  });
+
+  it('a BAT entry past the data area or over the BAT: the block is misplaced and reading it is BLOCK_OUT_OF_RANGE', async () => {
+    const built = childImage();
+    const bytes = built.bytes.slice();
+    const table = new DataView(bytes.buffer, built.header.tableOffset);
+    table.setUint32(0, (bytes.length - SECTOR_SIZE) / SECTOR_SIZE);
+    table.setUint32(2 * 4, built.header.tableOffset / SECTOR_SIZE);
+    const placement = new BlockPlacement(await readImage(bytesSource(bytes)));
+    expect(new Set(placement.misplaced)).toEqual(new Set([0, 2]));
+    expect(() => placement.bitmapOffset(0)).toThrow(expect.objectContaining({ code: 'BLOCK_OUT_OF_RANGE' }));
+    expect(() => placement.bitmapOffset(2)).toThrow(VhdFormatError);
+    expect(placement.bitmapOffset(1)).toBe(built.blockOffsets.get(1));
+  });
+});
+
+const shared = sharedFixtures();
+const hostileDir = join(shared.dir, 'hostile');
+
+describe.skipIf(!shared.available)('readImage on the hostile images', () => {
+  const expected: Record<string, string | undefined> = {
+    'block-size-0-dynamic.vhd': 'BAD_BLOCK_SIZE',
+    'block-size-1000.vhd': 'BAD_BLOCK_SIZE',
+    'block-size-4g.vhd': 'BAD_BLOCK_SIZE',
+    'fixed-footer-only.vhd': 'TRUNCATED',
+  };
+  const files = shared.available ? readdirSync(hostileDir).filter((file) => file.endsWith('.vhd')) : [];
+
+  it.each(files)('%s: a typed error or checked metadata, reading at most 64 KiB at a time', async (file) => {
+    const bytes = new Uint8Array(readFileSync(join(hostileDir, file)));
+    const { source, reads } = recording(bytesSource(bytes, { name: file }));
+    const outcome = await readImage(source).then(
+      (image) => ({ image, error: undefined }),
+      (error: unknown) => ({ image: undefined, error }),
+    );
+    // The only large read allowed is the BAT, already checked to lie inside the file.
+    const batBytes = outcome.image?.bat ? outcome.image.bat.length * 4 : 0;
+    expect(reads.every((read) => read.length <= Math.max(MAX_LOCATOR_DATA_BYTES, batBytes) && read.offset + read.length <= bytes.length)).toBe(true);
+    if (expected[file]) {
+      expect(outcome.error).toBeInstanceOf(VhdFormatError);
+      expect((outcome.error as VhdFormatError).code).toBe(expected[file]);
+      return;
+    }
+    if (outcome.error) {
+      expect(outcome.error).toBeInstanceOf(VhdFormatError);
+      return;
+    }
+    const image = outcome.image!;
+    expect(Number.isSafeInteger(image.footer.currentSize)).toBe(true);
+    if (image.header) {
+      expect(image.header.tableOffset + image.header.maxTableEntries * 4).toBeLessThanOrEqual(image.dataAreaEnd);
+      for (const [index, locator] of image.header.parentLocators.entries()) {
+        if (locator.platformCode === '\0\0\0\0' || image.rejectedLocators.has(index)) continue;
+        expect(locator.platformDataOffset + locator.platformDataLength).toBeLessThanOrEqual(image.dataAreaEnd);
+        expect(locator.platformDataLength).toBeLessThanOrEqual(MAX_LOCATOR_DATA_BYTES);
+      }
+    }
+  });
+
+  it('repair-bad-trailing-footer-a/b: the intact copy at offset 0 is used', async () => {
+    for (const file of ['repair-bad-trailing-footer-a.vhd', 'repair-bad-trailing-footer-b.vhd']) {
+      const image = await readImage(bytesSource(new Uint8Array(readFileSync(join(hostileDir, file)))));
+      expect(image.footerLocation).toBe('copy');
+      expect(image.problems.some((problem) => problem.severity === 'error' && /copy at offset 0/.test(problem.message))).toBe(true);
+    }
+  });
+
+  it('check-locator-*: the hostile locator entries are rejected', async () => {
+    for (const file of ['check-locator-abort.vhd', 'check-locator-4g.vhd', 'check-locator-1g.vhd']) {
+      const image = await readImage(bytesSource(new Uint8Array(readFileSync(join(hostileDir, file))))).catch((error: unknown) => error);
+      if (image instanceof VhdFormatError) continue;
+      expect(image).toMatchObject({ rejectedLocators: expect.any(Set) });
+      expect((image as { rejectedLocators: Set<number> }).rejectedLocators.size).toBeGreaterThan(0);
+    }
+  });
+});
