@@ -1,7 +1,7 @@
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readFully } from './file-io.js';
+import { openImageHandle } from './open-image.js';
 import {
   DYNAMIC_HEADER_SIZE,
   DiskType,
@@ -20,7 +20,7 @@ import {
   type FormatProblem,
   type Lenient,
 } from '@vhdkit/vhd-format';
-import { VhdIoError, isErrnoError, toVhdIoError, type VhdIoErrorParams } from './errors.js';
+import { VhdIoError, toVhdIoError, type VhdIoErrorParams } from './errors.js';
 
 /** What a VHD file says about itself, read without changing the file (not even its access time where avoidable). */
 export interface ImageMetadata {
@@ -49,25 +49,11 @@ export interface ReadMetadataOptions {
 }
 
 /**
- * Opens a file read-only for inspection. O_NOATIME (Linux) keeps reads from touching the access time; the kernel
- * allows it only to the file's owner, so it is dropped silently when refused.
+ * Opens a file read-only for inspection: a regular file only (a FIFO or device is refused at once, never waited on),
+ * without touching its access time where the kernel allows (openImageHandle).
  */
 export async function openReadOnly(path: string): Promise<FileHandle> {
-  const noAtime = (constants as { O_NOATIME?: number }).O_NOATIME;
-  if (noAtime !== undefined) {
-    try {
-      return await open(path, constants.O_RDONLY | noAtime);
-    } catch (error) {
-      if (!isErrnoError(error) || (error.code !== 'EPERM' && error.code !== 'EINVAL')) {
-        throw toVhdIoError(error, 'opening', path);
-      }
-    }
-  }
-  try {
-    return await open(path, constants.O_RDONLY);
-  } catch (error) {
-    throw toVhdIoError(error, 'opening', path);
-  }
+  return openImageHandle(path, 'read');
 }
 
 /** Reads the footer, header, parent locators and BAT of the VHD at `path`. */

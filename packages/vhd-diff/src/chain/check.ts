@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DYNAMIC_HEADER_SIZE, FOOTER_SIZE, computeChecksum } from '@vhdkit/vhd-format';
 import { withIo } from './errors.js';
 import { writeFully } from '../file-io.js';
+import { openImageHandle } from '../open-image.js';
 import { inspect } from './inspect.js';
 import type { CheckIssue, CheckReport } from './types.js';
 
@@ -38,7 +38,7 @@ export async function repair(path: string): Promise<{ before: CheckReport; repai
   const footer = inspection.footerBytes.slice();
   if (codes.has('FOOTER_CHECKSUM')) setChecksum(footer, FOOTER_CHECKSUM_OFFSET);
   await withIo(absolute, async () => {
-    const handle = await open(absolute, 'r+');
+    const handle = await openImageHandle(absolute, 'write');
     try {
       if (inspection.header && codes.has('HEADER_CHECKSUM')) {
         const header = inspection.header.bytes.slice(0, DYNAMIC_HEADER_SIZE);

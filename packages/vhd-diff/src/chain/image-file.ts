@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import {
   DYNAMIC_HEADER_SIZE,
@@ -15,6 +14,7 @@ import {
 } from '@vhdkit/vhd-format';
 import type { DiskTypeName, DynamicHeader } from '@vhdkit/vhd-format';
 import { openReadOnly, readImageMetadata } from './creation-api.js';
+import { openImageHandle } from '../open-image.js';
 import type { ImageMetadata } from './creation-api.js';
 import { BlockStateCache, READ_ONLY_PARTIAL_BITMAPS } from './block-states.js';
 import type { BlockState } from './block-states.js';
@@ -99,8 +99,9 @@ export class ImageFile {
     if (diskType !== 'fixed' && metadata.bat === undefined) {
       throw chainError('NOT_A_VHD', 'the image has no readable block allocation table', metadata.path);
     }
-    // Read-only handles use O_NOATIME where allowed, so reading a chain leaves its parents' times alone.
-    const handle = writable ? await withIo(metadata.path, () => open(metadata.path, 'r+')) : await openReadOnly(metadata.path);
+    // Read-only handles use O_NOATIME where allowed, so reading a chain leaves its parents' times alone. Both kinds
+    // refuse anything but a regular file without waiting on it (a FIFO put where the metadata was read).
+    const handle = writable ? await openImageHandle(metadata.path, 'write') : await openReadOnly(metadata.path);
     return new ImageFile(metadata, handle, writable, diskType, blockingReads);
   }
 

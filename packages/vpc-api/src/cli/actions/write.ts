@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { openDisk } from '@vhdkit/vhd-diff';
 import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 import { parseSizeArgument } from '../size-argument.js';
+import { stoppedReason } from '../stopped-reason.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
 /** Input gathered per disk.write: 8 blocks of the default 2 MiB (one fdatasync each time instead of one per chunk). */
@@ -20,7 +21,12 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
   const offset = parseSizeArgument(options.offset);
   if (offset === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--offset ${options.offset}`);
   const input: Readable = options.input === '-' ? ctx.io.stdin() : createReadStream(ctx.userPath(options.input));
-  const disk = await openDisk(ctx.userPath(image), { writable: true });
+  // SIGINT/SIGTERM destroy the input, so a wait on a silent pipe or a terminal ends with the usual stopped error.
+  addAbortSignal(ctx.stopSignal, input);
+  const disk = await openDisk(ctx.userPath(image), { writable: true }).catch((error: unknown) => {
+    input.destroy();
+    throw error;
+  });
   // Input arrives in pipe-sized chunks (64 KiB); each disk.write is crash-ordered with its own fdatasync, so the
   // chunks are gathered into larger writes. Nothing is acknowledged before the end, so nothing is lost by it.
   const pending = Buffer.allocUnsafe(WRITE_GATHER_BYTES);
@@ -50,6 +56,8 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
     }
     await writePending();
     await disk.flush();
+  } catch (error) {
+    throw await stoppedReason(ctx, error);
   } finally {
     await disk.close();
   }
