@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { testFolder } from '@vhdkit/test-support';
-import { check, createDifferencingDisk, createDynamicDisk, openDisk, readImageMetadata, repair } from '../src/index.js';
-import { MiB } from './helpers/chain-images.js';
-import { expectVhdIoError } from './helpers/disk-io.js';
+import { sha256File, sharedFixturePath, testFolder } from '@vhdkit/test-support';
+import { check, convert, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata, repair, setParent } from '../src/index.js';
+import { MiB, patchHeader, patternBytes } from './helpers/chain-images.js';
+import { expectVhdIoError, writeIntoDisk } from './helpers/disk-io.js';
 
 const folder = testFolder('vhd-diff-hostile-');
 
@@ -46,5 +47,52 @@ describe('special files are refused at once, never waited on', () => {
   it('a character device (/dev/zero) is not an image either', async () => {
     await expectVhdIoError(readImageMetadata('/dev/zero'), 'NOT_A_VHD');
     await expectVhdIoError(openDisk('/dev/zero', { writable: true }), 'NOT_A_VHD');
+  });
+});
+
+/** A copy of a shared hostile fixture, for anything that may write. */
+async function hostileCopy(name: string): Promise<string> {
+  const copy = folder.nextPath(name);
+  await copyFile(sharedFixturePath(`hostile/${name}`), copy);
+  return copy;
+}
+
+describe('changes refuse an image whose block size is nonsense, and keep it', () => {
+  /** A child holding 50 KB of its own data, then its header's block size patched to `blockSize` (checksum refreshed). */
+  async function childWithBlockSize(blockSize: number): Promise<{ parent: string; child: string }> {
+    const parent = folder.nextPath('parent.vhd');
+    await createDynamicDisk(parent, 8 * MiB);
+    const child = folder.nextPath('child.vhd');
+    await createDifferencingDisk(child, parent);
+    await writeIntoDisk(child, patternBytes(50_000, 3), 4096);
+    await patchHeader(child, (header) => header.setUint32(32, blockSize));
+    return { parent, child };
+  }
+
+  it.each([0, 1000, 1536, 2 * MiB + 512])('block size %i: merge, convert, set-parent, repair and writable opens say CORRUPT; nothing changes', async (blockSize) => {
+    const { parent, child } = await childWithBlockSize(blockSize);
+    const before = { parent: await sha256File(parent), child: await sha256File(child) };
+    const attempts = [
+      () => merge(child),
+      () => convert(child, folder.nextPath('flat.vhd'), { type: 'dynamic' }),
+      () => setParent(child, parent),
+      () => repair(child),
+      () => openDisk(child, { writable: true }),
+    ];
+    for (const attempt of attempts) await expectVhdIoError(attempt(), 'CORRUPT');
+    expect({ parent: await sha256File(parent), child: await sha256File(child) }).toEqual(before);
+    expect(existsSync(`${child}.merge-journal`)).toBe(false);
+  });
+
+  it.each(['block-size-0-dynamic.vhd', 'block-size-1000.vhd', 'block-size-4g.vhd'])('fixture %s: opening (read-only or writable) and a convert are refused; the file is unchanged', async (name) => {
+    const image = await hostileCopy(name);
+    const before = await sha256File(image);
+    // Read-only too: with block size 0, reads reported bytes they never filled (uninitialized memory reached callers).
+    await expectVhdIoError(openDisk(image), 'CORRUPT');
+    await expectVhdIoError(openDisk(image, { writable: true }), 'CORRUPT');
+    const destination = folder.nextPath('flat.vhd');
+    await expectVhdIoError(convert(image, destination, { type: 'fixed' }), 'CORRUPT');
+    expect(existsSync(destination)).toBe(false);
+    expect(await sha256File(image)).toBe(before);
   });
 });

@@ -3,7 +3,9 @@ import { DYNAMIC_HEADER_SIZE, FOOTER_SIZE, computeChecksum } from '@vhdkit/vhd-f
 import { withIo } from './errors.js';
 import { writeFully } from '../file-io.js';
 import { openImageHandle } from '../open-image.js';
+import { readImageMetadata } from './creation-api.js';
 import { inspect } from './inspect.js';
+import { requireUsableGeometry } from './geometry-guard.js';
 import type { CheckIssue, CheckReport } from './types.js';
 
 /** Checksum field offsets (vhd-format.md §2 and §4). */
@@ -30,6 +32,7 @@ const REPAIRABLE_CODES = new Set(['FOOTER_DAMAGED', 'FOOTER_TRUNCATED', 'FOOTER_
  */
 export async function repair(path: string): Promise<{ before: CheckReport; repaired: CheckIssue[]; after: CheckReport }> {
   const absolute = resolve(path);
+  requireUsableGeometry(await readImageMetadata(absolute, { bat: false }));
   const inspection = await inspect(absolute);
   const before = inspection.report;
   const repaired = before.issues.filter((issue) => issue.repairable && REPAIRABLE_CODES.has(issue.code));

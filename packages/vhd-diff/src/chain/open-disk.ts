@@ -6,6 +6,7 @@ import type { ImageMetadata } from './creation-api.js';
 import { ChainDisk } from './disk.js';
 import { chainError, withIo } from './errors.js';
 import { ImageFile } from './image-file.js';
+import { requireUsableGeometry } from './geometry-guard.js';
 import { resolveParentPath } from './resolve-parent.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
 
@@ -59,6 +60,9 @@ export async function openChain(path: string, options: ChainOpenOptions = {}): P
       if (files.length >= chainOptions.maxDepth) {
         throw chainError('CHAIN_TOO_DEEP', `the chain has more than ${chainOptions.maxDepth} images`, nextPath, undefined, { reason: 'chain-too-deep', maxDepth: chainOptions.maxDepth });
       }
+      known ??= await readImageMetadata(nextPath, { bat: true });
+      // Before any block arithmetic: a nonsensical block size would make every offset computed from it wrong.
+      requireUsableGeometry(known);
       const file = await ImageFile.open(nextPath, writable, known, options.blockingReads ?? false);
       files.push(file);
       const fileWarnings = file.metadata.problems.map((problem) => `${file.path}: ${problem.message}`);

@@ -17,6 +17,7 @@ import type { ChainDisk } from './disk.js';
 import { chainError, withIo } from './errors.js';
 import { writeFully } from '../file-io.js';
 import { ImageFile } from './image-file.js';
+import { requireUsableGeometry } from './geometry-guard.js';
 import { openChain, vhdSecondsOfMtime } from './open-disk.js';
 import type { ByteRange } from './types.js';
 
@@ -47,6 +48,8 @@ export async function setParent(childPath: string, newParentPath: string, option
     });
   }
   const parentMeta = await readImageMetadata(parentPath, { bat: false });
+  requireUsableGeometry(childMeta);
+  requireUsableGeometry(parentMeta);
   await refuseLoop(child, parentPath);
   if (parentMeta.footer.currentSize !== childMeta.footer.currentSize) {
     throw chainError('PARENT_MISMATCH', `${parentPath} is ${parentMeta.footer.currentSize} bytes; the child is ${childMeta.footer.currentSize}`, child);
