@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { sha256File, sharedFixturePath, testFolder } from '@vhdkit/test-support';
+import { sha256Bytes, sha256File, sharedFixturePath, testFolder } from '@vhdkit/test-support';
 import { check, convert, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata, repair, setParent } from '../src/index.js';
 import { MiB, patchHeader, patternBytes } from './helpers/chain-images.js';
-import { expectVhdIoError, writeIntoDisk } from './helpers/disk-io.js';
+import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const folder = testFolder('vhd-diff-hostile-');
 
@@ -94,5 +94,46 @@ describe('changes refuse an image whose block size is nonsense, and keep it', ()
     await expectVhdIoError(convert(image, destination, { type: 'fixed' }), 'CORRUPT');
     expect(existsSync(destination)).toBe(false);
     expect(await sha256File(image)).toBe(before);
+  });
+});
+
+describe('repair replaces a damaged structure only with a verified good one', () => {
+  /** The virtual disk through our reader; a differencing child reads through a stand-in parent with its recorded id. */
+  async function diskBytes(image: string, parent?: string): Promise<Uint8Array> {
+    return readWholeDisk(image, parent === undefined ? {} : { parentPath: parent, timestampMismatch: 'accept' });
+  }
+
+  it.each([
+    ['repair-bad-trailing-footer-a.vhd', false],
+    ['repair-bad-trailing-footer-b.vhd', true],
+  ] as const)('%s: the trailing footer (bad checksum) is replaced by the intact copy; the image opens and reads the same before and after', async (name, differencing) => {
+    const image = await hostileCopy(name);
+    let parent: string | undefined;
+    if (differencing) {
+      const metadata = await readImageMetadata(image, { bat: false });
+      parent = folder.nextPath('stand-in-parent.vhd');
+      await createDynamicDisk(parent, metadata.footer.currentSize, { uniqueId: metadata.header!.parentUniqueId });
+      await writeIntoDisk(parent, patternBytes(3 * MiB, 9), 1000);
+    }
+    const copyAtStart = (await readFile(image)).subarray(0, 512);
+    const before = await diskBytes(image, parent);
+    const { repaired, after } = await repair(image);
+    expect(repaired.map((issue) => issue.code)).toContain('FOOTER_CHECKSUM');
+    expect(after.issues.filter((issue) => issue.code.startsWith('FOOTER_') || issue.code.startsWith('HEADER_'))).toEqual([]);
+    const bytes = await readFile(image);
+    // The good copy at offset 0 is kept and is now also the trailing footer; the image passes a strict read.
+    expect(bytes.subarray(0, 512)).toEqual(copyAtStart);
+    expect(bytes.subarray(bytes.length - 512)).toEqual(copyAtStart);
+    await readImageMetadata(image, { strict: true });
+    expect(sha256Bytes(await diskBytes(image, parent))).toBe(sha256Bytes(before));
+  });
+
+  it('a damaged trailing footer with no trustworthy copy is refused (CORRUPT) and the file left unchanged', async () => {
+    const image = await hostileCopy('repair-bad-trailing-footer-a.vhd');
+    const bytes = await readFile(image);
+    bytes[100] = bytes[100]! ^ 0xff; // the copy at offset 0 now fails its checksum too, and disagrees with the trailing one
+    await writeFile(image, bytes);
+    await expectVhdIoError(repair(image), 'CORRUPT');
+    expect(await readFile(image)).toEqual(bytes);
   });
 });
