@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { sha256Bytes, sha256File, sharedFixturePath, testFolder } from '@vhdkit/test-support';
+import { uniqueIdToString } from '@vhdkit/vhd-format';
 import { check, convert, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata, repair, setParent } from '../src/index.js';
 import { MiB, patchHeader, patternBytes } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
@@ -135,5 +136,58 @@ describe('repair replaces a damaged structure only with a verified good one', ()
     await writeFile(image, bytes);
     await expectVhdIoError(repair(image), 'CORRUPT');
     expect(await readFile(image)).toEqual(bytes);
+  });
+});
+
+describe('a stale merge journal never weakens the parent-modified guard', () => {
+  /** Parent and child, 50 KB written into the child. */
+  async function family(): Promise<{ parent: string; child: string }> {
+    const parent = folder.nextPath('parent.vhd');
+    await createDynamicDisk(parent, 8 * MiB);
+    const child = folder.nextPath('child.vhd');
+    await createDifferencingDisk(child, parent);
+    await writeIntoDisk(child, patternBytes(50_000, 5), 8192);
+    return { parent, child };
+  }
+
+  /** Someone else writes into the parent later on (its modification time moves on by a minute). */
+  async function modifyParent(parent: string): Promise<void> {
+    await writeIntoDisk(parent, patternBytes(4096, 6), 6 * MiB);
+    const later = new Date((await stat(parent)).mtimeMs + 60_000);
+    await utimes(parent, later, later);
+  }
+
+  it('a merge that fails before writing the parent leaves no journal; after the parent changes, merge refuses (PARENT_TIMESTAMP_MISMATCH)', async () => {
+    const { parent, child } = await family();
+    const parentBefore = await sha256File(parent);
+    const controller = new AbortController();
+    // Stopped at its first progress report, before any byte reaches the parent (as when the parent cannot be written).
+    await expectVhdIoError(merge(child, { signal: controller.signal, onProgress: () => controller.abort() }), 'ABORTED');
+    expect(await sha256File(parent)).toBe(parentBefore);
+    expect(existsSync(`${child}.merge-journal`)).toBe(false);
+    await modifyParent(parent);
+    const childBefore = await sha256File(child);
+    await expectVhdIoError(merge(child), 'PARENT_TIMESTAMP_MISMATCH');
+    expect(await sha256File(child)).toBe(childBefore);
+  });
+
+  it('a journal left by an older merge (no parent record), or recording the parent unchanged, excuses nothing', async () => {
+    const { parent, child } = await family();
+    const metadata = await readImageMetadata(child, { bat: false });
+    const ids = {
+      childUniqueId: uniqueIdToString(metadata.footer.uniqueId),
+      parentUniqueId: uniqueIdToString(metadata.header!.parentUniqueId),
+    };
+    // What the earlier code wrote before opening the parent, then left behind when that open failed.
+    await writeFile(`${child}.merge-journal`, JSON.stringify({ kind: 'vhdkit-merge', version: 1, childPath: child, parentPath: parent, ...ids }));
+    await modifyParent(parent);
+    await expectVhdIoError(merge(child), 'PARENT_TIMESTAMP_MISMATCH');
+
+    // A journal whose record is of another file (the parent was replaced by a copy since) excuses nothing either.
+    const { dev, ino, size, mtimeMs } = await stat(parent);
+    const record = { device: String(dev), inode: String(Number(ino) + 1), size: String(size - 512), mtimeNs: String(BigInt(Math.floor(mtimeMs)) * 1_000_000n) };
+    await writeFile(`${child}.merge-journal`, JSON.stringify({ kind: 'vhdkit-merge', version: 2, childPath: child, parentPath: parent, ...ids, parentBefore: record }));
+    await expectVhdIoError(merge(child), 'PARENT_TIMESTAMP_MISMATCH');
+    expect(existsSync(child)).toBe(true);
   });
 });
