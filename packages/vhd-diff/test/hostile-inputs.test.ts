@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { copyFile, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { sha256Bytes, sha256File, sharedFixturePath, testFolder } from '@vhdkit/test-support';
 import { uniqueIdToString } from '@vhdkit/vhd-format';
-import { check, convert, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata, repair, setParent } from '../src/index.js';
-import { MiB, patchHeader, patternBytes } from './helpers/chain-images.js';
+import { MAX_CHAIN_DEPTH, check, convert, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata, repair, setParent } from '../src/index.js';
+import { planDifferencingChild } from '../src/create/differencing.js';
+import { writeImageFile } from '../src/create/write-image.js';
+import { MiB, footerUniqueId, patchHeader, patternBytes } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const folder = testFolder('vhd-diff-hostile-');
@@ -190,4 +193,66 @@ describe('a stale merge journal never weakens the parent-modified guard', () => 
     await expectVhdIoError(merge(child), 'PARENT_TIMESTAMP_MISMATCH');
     expect(existsSync(child)).toBe(true);
   });
+});
+
+describe('one depth limit: creation, opening, set-parent and check agree on MAX_CHAIN_DEPTH images', () => {
+  /** A dynamic base and children on top of it: `images` images in all; returns their paths, base first. */
+  async function chainOf(images: number): Promise<string[]> {
+    const dir = await folder.nextFolder();
+    const paths = [join(dir, 'image-0.vhd')];
+    await createDynamicDisk(paths[0]!, MiB);
+    for (let index = 1; index < images; index++) {
+      paths.push(join(dir, `image-${index}.vhd`));
+      await createDifferencingDisk(paths[index]!, paths[index - 1]!);
+    }
+    return paths;
+  }
+
+  it('a parent whose chain holds MAX_CHAIN_DEPTH images gets no child (CHAIN_TOO_DEEP, no file); one less does', async () => {
+    expect(MAX_CHAIN_DEPTH).toBe(32);
+    const paths = await chainOf(MAX_CHAIN_DEPTH);
+    const top = paths[paths.length - 1]!;
+    const disk = await openDisk(top); // the full chain opens
+    await disk.close();
+    expect((await check(top)).ok).toBe(true);
+    const refused = folder.nextPath('one-too-many.vhd');
+    const error = await expectVhdIoError(createDifferencingDisk(refused, top), 'CHAIN_TOO_DEEP');
+    expect(error.params).toMatchObject({ reason: 'parent-chain-full', maxDepth: MAX_CHAIN_DEPTH });
+    expect(existsSync(refused)).toBe(false);
+    // set-parent may not make the chain too deep either.
+    const base = folder.nextPath('other-base.vhd');
+    await createDynamicDisk(base, MiB);
+    const other = folder.nextPath('other-child.vhd');
+    await createDifferencingDisk(other, base);
+    await expectVhdIoError(setParent(other, top, { force: true }), 'CHAIN_TOO_DEEP');
+    // Below the top there is room for one more.
+    const allowed = folder.nextPath('allowed.vhd');
+    await createDifferencingDisk(allowed, paths[paths.length - 2]!);
+    await (await openDisk(allowed)).close();
+  }, 60_000);
+
+  it('check reports a chain of MAX_CHAIN_DEPTH + 1 images (made before creation refused it) as CHAIN_TOO_DEEP, and a loop as CHAIN_LOOP', async () => {
+    const paths = await chainOf(MAX_CHAIN_DEPTH);
+    // What earlier versions wrote: a 33rd image, planned and written without the depth rule.
+    const extra = folder.nextPath('thirty-third.vhd');
+    await writeImageFile(extra, planDifferencingChild(extra, await readImageMetadata(paths[paths.length - 1]!, { bat: false })).file);
+    await expectVhdIoError(openDisk(extra), 'CHAIN_TOO_DEEP');
+    const deep = await check(extra);
+    expect(deep.ok).toBe(false);
+    expect(deep.issues.map((issue) => issue.code)).toContain('CHAIN_TOO_DEEP');
+
+    // Point the base's child at the top one (id and name, locators dropped): image-1 → image-2 → … → image-1.
+    const [, first, second] = await chainOf(3);
+    const secondId = await footerUniqueId(second!);
+    await patchHeader(first!, (header, bytes) => {
+      bytes.set(secondId, 40);
+      header.setUint32(56, 0);
+      bytes.fill(0, 64, 768);
+      const name = 'image-2.vhd';
+      for (let index = 0; index < name.length; index++) header.setUint16(64 + index * 2, name.charCodeAt(index));
+    });
+    const looping = await check(second!, { timestampMismatch: 'accept' });
+    expect(looping.ok).toBe(false);
+    expect(looping.issues.map((issue) => issue.code)).toContain('CHAIN_LOOP');
+  }, 60_000);
 });

@@ -35,7 +35,7 @@ describe('the one mapping table', () => {
   });
 
   it('a non-differencing image given to merge or set-parent is VM_E_WRONG_HD_IMAGE_TYPE, other UNSUPPORTED stay ERROR_NOT_SUPPORTED', () => {
-    expect(VHD_IO_REASON_TO_HRESULT_NAME).toEqual({ 'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE' });
+    expect(VHD_IO_REASON_TO_HRESULT_NAME).toEqual({ 'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE', 'parent-chain-full': 'ERROR_NOT_SUPPORTED' });
     const wrongType = new VhdIoError('UNSUPPORTED', 'x', { params: { reason: 'not-differencing', operation: 'merge', path: '/d.vhd', diskType: 'fixed' } });
     expect(toVpcError(wrongType, { lang: 'en' }).hresult).toBe(0xa004067b);
     const otherReason = new VhdIoError('UNSUPPORTED', 'x', { params: { reason: 'something-else' } });

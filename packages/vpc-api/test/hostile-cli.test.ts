@@ -3,6 +3,7 @@ import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
+import { MAX_CHAIN_DEPTH, createDifferencingDisk } from '@vhdkit/vhd-diff';
 import { CLI_BIN, MIB, failureLine, makeDynamic, runVpc } from './helpers.js';
 
 const folder = testFolder('vpc-hostile-');
@@ -49,5 +50,23 @@ describe('special files and waits', () => {
     child.stdin.destroy();
     expect(result).toEqual({ status: 1, signal: null });
     expect(stderr.split('\n')[0]).toMatch(/^0xA0040209 VM_E_APP_SHUTTING_DOWN: /);
+  }, 60_000);
+});
+
+describe('chain depth', () => {
+  it('create-diff on a parent whose chain holds 32 images is refused with ERROR_NOT_SUPPORTED and leaves no file', async () => {
+    const dir = await folder.nextFolder();
+    let top = await makeDynamic(path.join(dir, 'image-0.vhd'), 8 * MIB);
+    for (let index = 1; index < MAX_CHAIN_DEPTH; index++) {
+      const next = path.join(dir, `image-${index}.vhd`);
+      await createDifferencingDisk(next, top);
+      top = next;
+    }
+    const refused = path.join(dir, 'one-too-many.vhd');
+    const run = runVpc(['create-diff', refused, top]);
+    expect(run.status, run.stderr).toBe(1);
+    expect(failureLine(run)).toMatchObject({ hresult: '0x80070032', name: 'ERROR_NOT_SUPPORTED' });
+    expect(run.stderr).toContain(`already holds ${MAX_CHAIN_DEPTH} images`);
+    expect(await readdir(dir)).not.toContain('one-too-many.vhd');
   }, 60_000);
 });

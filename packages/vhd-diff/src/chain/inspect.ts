@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import {
@@ -24,6 +25,7 @@ import { withIo } from './errors.js';
 import { readFully } from '../file-io.js';
 import { timestampMismatch } from './open-disk.js';
 import { resolveParentPath } from './resolve-parent.js';
+import { MAX_CHAIN_DEPTH, walkChain } from './chain-depth.js';
 import type { CheckIssue, CheckReport, CheckSeverity } from './types.js';
 
 /** Slack between the last referenced byte and the footer that is normal layout padding, not lost space. */
@@ -341,6 +343,10 @@ class Inspector {
     if (mismatch !== undefined) {
       list.add('PARENT_TIMESTAMP_MISMATCH', this.timestampPolicy === 'accept' ? 'warning' : 'error', `${mismatch} (${parentPath})`);
     }
+    // The chain above must be openable too: no loop, at most MAX_CHAIN_DEPTH images (openDisk's limit).
+    const shape = await walkChain(parent, [await withIo(this.path, () => realpath(this.path))]);
+    if (shape.loopsAt !== undefined) list.add('CHAIN_LOOP', 'error', `the chain comes back to ${shape.loopsAt}`);
+    else if (shape.images > MAX_CHAIN_DEPTH) list.add('CHAIN_TOO_DEEP', 'error', `the chain has more than ${MAX_CHAIN_DEPTH} images`);
   }
 }
 

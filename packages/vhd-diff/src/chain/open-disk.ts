@@ -7,10 +7,12 @@ import { ChainDisk } from './disk.js';
 import { chainError, withIo } from './errors.js';
 import { ImageFile } from './image-file.js';
 import { requireUsableGeometry } from './geometry-guard.js';
+import { MAX_CHAIN_DEPTH } from './chain-depth.js';
 import { resolveParentPath } from './resolve-parent.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
 
-export const DEFAULT_MAX_DEPTH = 32;
+/** openDisk's default maxDepth: the one chain depth limit (creation and check apply it too). */
+export const DEFAULT_MAX_DEPTH = MAX_CHAIN_DEPTH;
 
 interface ChainOptions {
   timestampMismatch: 'error' | 'accept';

@@ -18,6 +18,7 @@ import { chainError, withIo } from './errors.js';
 import { writeFully } from '../file-io.js';
 import { ImageFile } from './image-file.js';
 import { requireUsableGeometry } from './geometry-guard.js';
+import { requireRoomInChain } from './chain-depth.js';
 import { openChain, vhdSecondsOfMtime } from './open-disk.js';
 import type { ByteRange } from './types.js';
 
@@ -51,6 +52,7 @@ export async function setParent(childPath: string, newParentPath: string, option
   requireUsableGeometry(childMeta);
   requireUsableGeometry(parentMeta);
   await refuseLoop(child, parentPath);
+  await requireRoomInChain(parentMeta);
   if (parentMeta.footer.currentSize !== childMeta.footer.currentSize) {
     throw chainError('PARENT_MISMATCH', `${parentPath} is ${parentMeta.footer.currentSize} bytes; the child is ${childMeta.footer.currentSize}`, child);
   }

@@ -16,6 +16,7 @@ import { planDynamicImage, type DynamicImagePlan, type LocatorCode } from './dyn
 import { checkUniqueId } from './sizes.js';
 import type { CreateOptions, CreatedDisk } from './types.js';
 import { writeImageFile } from './write-image.js';
+import { requireRoomInChain } from '../chain/chain-depth.js';
 
 /**
  * Creates an empty differencing child of `parent` (a path, or metadata already read with readImageMetadata) at
@@ -31,6 +32,7 @@ export async function createDifferencingDisk(
   throwIfAborted(options.signal, childPath);
   const parentMetadata = typeof parent === 'string' ? await readImageMetadata(parent, { bat: false }) : parent;
   const plan = planDifferencingChild(childPath, parentMetadata, options);
+  await requireRoomInChain(parentMetadata);
   await writeImageFile(childPath, plan.file, options);
   return plan.created;
 }

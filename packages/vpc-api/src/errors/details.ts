@@ -244,6 +244,10 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
     (f) => `the chain has more than ${text(f.params.maxDepth)} images`,
     (f) => `la cadena tiene más de ${text(f.params.maxDepth)} imágenes`,
   ),
+  'parent-chain-full': template(
+    (f) => `the chain of ${text(f.params.path)} already holds ${text(f.params.maxDepth)} images, the most a chain may hold`,
+    (f) => `la cadena de ${text(f.params.path)} ya tiene ${text(f.params.maxDepth)} imágenes, el máximo que admite una cadena`,
+  ),
   'write-past-end': template(
     (f) => `write of ${text(f.params.byteCount)} bytes at ${text(f.params.offset)} passes the end of the ${text(f.params.virtualSize)}-byte disk`,
     (f) => `la escritura de ${text(f.params.byteCount)} bytes en ${text(f.params.offset)} pasa del final del disco de ${text(f.params.virtualSize)} bytes`,

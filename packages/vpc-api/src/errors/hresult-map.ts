@@ -35,9 +35,13 @@ export const VHD_IO_CODE_TO_HRESULT_NAME = {
  * Where one code covers failures Virtual PC tells apart, vhd-diff's `params.reason` decides: an operation that
  * needs a differencing image (merge, set-parent) on a fixed or dynamic one is VM_E_WRONG_HD_IMAGE_TYPE, Virtual
  * PC's code for "this operation does not apply to this type of disk image", not a generic ERROR_NOT_SUPPORTED.
+ * A child refused because its parent's chain already holds the most images a chain may (MAX_CHAIN_DEPTH) is
+ * ERROR_NOT_SUPPORTED: nothing is damaged (the parent's chain opens), one more level is just not supported; the
+ * catalogue has no Virtual PC code for it. A chain found deeper than that when opened stays ERROR_FILE_CORRUPT.
  */
 export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, HresultName>>> = {
   'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
+  'parent-chain-full': 'ERROR_NOT_SUPPORTED',
 };
 
 export interface FailureContext {
