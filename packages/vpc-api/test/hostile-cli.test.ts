@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readdir, readlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testFolder } from '@vhdkit/test-support';
+import { sharedFixturePath, testFolder } from '@vhdkit/test-support';
 import { MAX_CHAIN_DEPTH, createDifferencingDisk } from '@vhdkit/vhd-diff';
 import { CLI_BIN, MIB, failureLine, makeDynamic, runVpc } from './helpers.js';
 
@@ -69,4 +69,66 @@ describe('chain depth', () => {
     expect(run.stderr).toContain(`already holds ${MAX_CHAIN_DEPTH} images`);
     expect(await readdir(dir)).not.toContain('one-too-many.vhd');
   }, 60_000);
+});
+
+describe('typed failures and no leaks', () => {
+  it('a symbolic link loop is ERROR_CANT_RESOLVE_FILENAME and a folder VM_E_INVALID_HD_FILE, in info, check, cat and merge alike', async () => {
+    const dir = await folder.nextFolder();
+    const loop = path.join(dir, 'a.vhd');
+    await symlink(path.join(dir, 'b.vhd'), loop);
+    await symlink(loop, path.join(dir, 'b.vhd'));
+    const sub = path.join(dir, 'folder.vhd');
+    await mkdir(sub);
+    for (const command of ['info', 'check', 'cat', 'merge']) {
+      expect(failureLine(runVpc([command, loop])), `${command} loop`).toMatchObject({ hresult: '0x80070781', name: 'ERROR_CANT_RESOLVE_FILENAME' });
+      expect(failureLine(runVpc([command, sub])), `${command} folder`).toMatchObject({ hresult: '0xA0040682', name: 'VM_E_INVALID_HD_FILE' });
+    }
+  }, 60_000);
+
+  it('block sizes that are not a power of two: cat says ERROR_FILE_CORRUPT and prints no disk bytes; write and convert change nothing', async () => {
+    const dir = await folder.nextFolder();
+    for (const name of ['block-size-0-dynamic.vhd', 'block-size-1000.vhd', 'block-size-4g.vhd']) {
+      const cat = runVpc(['cat', sharedFixturePath(`hostile/${name}`)]);
+      expect(failureLine(cat), `cat ${name}`).toMatchObject({ hresult: '0x80070570', name: 'ERROR_FILE_CORRUPT' });
+      expect(cat.stdoutBytes.length).toBe(0);
+    }
+    // A 1-byte write used to allocate a 4 GiB block here.
+    const image = path.join(dir, 'block-size-4g.vhd');
+    await copyFile(sharedFixturePath('hostile/block-size-4g.vhd'), image);
+    const before = await readFile(image);
+    const write = runVpc(['write', image, '--offset', '0', '--input', '-'], { input: new Uint8Array([0x78]) });
+    expect(failureLine(write)).toMatchObject({ name: 'ERROR_FILE_CORRUPT' });
+    const converted = path.join(dir, 'converted.vhd');
+    expect(failureLine(runVpc(['convert', image, converted, '--type', 'fixed']))).toMatchObject({ name: 'ERROR_FILE_CORRUPT' });
+    expect(await readFile(image)).toEqual(before);
+    expect(await readdir(dir)).toEqual(['block-size-4g.vhd']);
+  }, 120_000);
+
+  it('text info shows fields above 2^53 (marked approximate) and checksum verdicts instead of DISP_E_EXCEPTION', () => {
+    const original = runVpc(['info', sharedFixturePath('hostile/original-size-above-2p53.vhd')]);
+    expect(original.status, original.stderr).toBe(0);
+    expect(original.stdout).toMatch(/^Original size: +\d+ bytes \(beyond 2\^53: approximate\)$/m);
+    expect(original.stdout).toMatch(/^Checksum: +0x[0-9a-f]{8} \(valid\)$/m);
+    const locator = runVpc(['info', sharedFixturePath('hostile/locator-offset-above-2p53.vhd')]);
+    expect(locator.status, locator.stderr).toBe(0);
+    expect(locator.stdout).toMatch(/^Header checksum: +0x[0-9a-f]{8} \(valid\)$/m);
+  });
+
+  it("a parent that is some other file (a locator reaching /etc/passwd): no command quotes that file's bytes", async () => {
+    const dir = await folder.nextFolder();
+    const parent = await makeDynamic(path.join(dir, 'parent.vhd'), 8 * MIB);
+    const child = path.join(dir, 'child.vhd');
+    await createDifferencingDisk(child, parent);
+    // The locators now lead to a file that is not a VHD and holds a secret.
+    await rm(parent);
+    await writeFile(parent, 'SECRETXY'.repeat(256));
+    // `info --json` reports the resolved parent path without reading it; the others fail on that parent.
+    for (const args of [['info', child], ['--json', 'info', child], ['cat', child], ['check', child], ['--json', 'check', child], ['merge', child], ['--lang', 'es', 'info', child]]) {
+      const run = runVpc(args);
+      const output = run.stdout + run.stderr;
+      expect(output, args.join(' ')).toContain(parent);
+      expect(output, args.join(' ')).not.toMatch(/SECR|CRET|ETXY|XYSE/);
+      if (args[1] === 'es') expect(run.stderr).toContain(`${parent}, el primario que indica ${child}, no es un VHD válido (BAD_COOKIE)`);
+    }
+  }, 120_000);
 });

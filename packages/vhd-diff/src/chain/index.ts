@@ -11,6 +11,7 @@ export type {
 export { openDisk } from './open-disk.js';
 export { MAX_CHAIN_DEPTH } from './chain-depth.js';
 export { resolveParentPath } from './resolve-parent.js';
+export { readParentMetadata } from './parent-metadata.js';
 export { merge } from './merge.js';
 export { setParent } from './set-parent.js';
 export { convert } from './convert.js';

@@ -20,11 +20,12 @@ import {
   uniqueIdsEqual,
 } from '@vhdkit/vhd-format';
 import type { DiskTypeName, DynamicHeader, Footer, FormatProblem, Lenient } from '@vhdkit/vhd-format';
-import { openReadOnly, readImageMetadata } from './creation-api.js';
+import { openReadOnly } from './creation-api.js';
 import { withIo } from './errors.js';
 import { readFully } from '../file-io.js';
 import { timestampMismatch } from './open-disk.js';
 import { resolveParentPath } from './resolve-parent.js';
+import { readParentMetadata } from './parent-metadata.js';
 import { MAX_CHAIN_DEPTH, walkChain } from './chain-depth.js';
 import type { CheckIssue, CheckReport, CheckSeverity } from './types.js';
 
@@ -328,7 +329,7 @@ class Inspector {
     }
     let parent;
     try {
-      parent = await readImageMetadata(parentPath, { bat: false });
+      parent = await readParentMetadata(parentPath, this.path, { bat: false });
     } catch (error) {
       list.add('PARENT_UNREADABLE', 'error', `parent ${parentPath} cannot be read: ${(error as Error).message}`);
       return;

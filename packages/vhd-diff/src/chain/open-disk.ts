@@ -9,6 +9,7 @@ import { ImageFile } from './image-file.js';
 import { requireUsableGeometry } from './geometry-guard.js';
 import { MAX_CHAIN_DEPTH } from './chain-depth.js';
 import { resolveParentPath } from './resolve-parent.js';
+import { readParentMetadata } from './parent-metadata.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
 
 /** openDisk's default maxDepth: the one chain depth limit (creation and check apply it too). */
@@ -99,7 +100,7 @@ async function findParent(child: ImageMetadata): Promise<string> {
 /** Unique id must match; the timestamp is compared with the parent file's mtime (0 = not recorded). Returns the parent's metadata. */
 async function verifyParent(child: ImageMetadata, parentPath: string, options: ChainOptions, warnings: string[]): Promise<ImageMetadata> {
   const header = child.header!;
-  const parent = await readImageMetadata(parentPath, { bat: true });
+  const parent = await readParentMetadata(parentPath, child.path, { bat: true });
   if (!uniqueIdsEqual(parent.footer.uniqueId, header.parentUniqueId)) {
     throw chainError(
       'PARENT_MISMATCH',

@@ -212,6 +212,10 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
     (f) => `${f.path} is not a VHD: it is not a regular file`,
     (f) => `${f.path} no es un VHD: no es un archivo normal`,
   ),
+  'parent-not-a-vhd': template(
+    (f) => `${f.path}, the parent ${text(f.params.childPath)} names, is not a valid VHD (${text(f.params.damage)})`,
+    (f) => `${f.path}, el primario que indica ${text(f.params.childPath)}, no es un VHD válido (${text(f.params.damage)})`,
+  ),
   'not-differencing': template(
     (f) => f.params.operation === 'merge'
       ? `only a differencing image can be merged into its parent; this one is ${text(f.params.diskType)}`
