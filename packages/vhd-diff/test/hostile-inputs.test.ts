@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { copyFile, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { sha256Bytes, sha256File, sharedFixturePath, testFolder } from '@vhdkit/test-support';
@@ -8,6 +9,7 @@ import { uniqueIdToString } from '@vhdkit/vhd-format';
 import { MAX_CHAIN_DEPTH, check, convert, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata, repair, setParent } from '../src/index.js';
 import { planDifferencingChild } from '../src/create/differencing.js';
 import { writeImageFile } from '../src/create/write-image.js';
+import { temporaryPathFor } from '../src/temporary-files.js';
 import { MiB, footerUniqueId, patchHeader, patternBytes } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
@@ -254,5 +256,32 @@ describe('one depth limit: creation, opening, set-parent and check agree on MAX_
     const looping = await check(second!, { timestampMismatch: 'accept' });
     expect(looping.ok).toBe(false);
     expect(looping.issues.map((issue) => issue.code)).toContain('CHAIN_LOOP');
+  }, 60_000);
+});
+
+describe('temporary files left by a killed creation are removed by the next one in that folder', () => {
+  const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+  /** A real child process that starts a 2040 GiB dynamic creation at `path` and SIGKILLs itself at its first progress. */
+  function creationKilledMidway(path: string): Promise<NodeJS.Signals | null> {
+    const script = `
+      const { createDynamicDisk } = await import(${JSON.stringify(pathToFileURL(distIndex).href)});
+      await createDynamicDisk(${JSON.stringify(path)}, 2040 * 1024 ** 3, { onProgress: () => process.kill(process.pid, 'SIGKILL') });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    return new Promise((resolvePromise) => child.on('close', (_status, signal) => resolvePromise(signal)));
+  }
+
+  it("SIGKILL mid-creation leaves a temporary naming its dead owner; the next creation there removes it, never a live owner's", async () => {
+    const dir = await folder.nextFolder();
+    expect(await creationKilledMidway(join(dir, 'killed.vhd'))).toBe('SIGKILL');
+    const left = await readdir(dir);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\.killed\.vhd\.[0-9a-f]{8}-\d+\.[0-9a-f]{12}\.tmp$/);
+    // A temporary whose owner runs (this process) is somebody's creation in progress: it stays.
+    const live = `.other.vhd.${basename(temporaryPathFor(join(dir, 'x'))).split('.').at(-3)}.0123456789ab.tmp`;
+    await writeFile(join(dir, live), 'in progress');
+    await createDynamicDisk(join(dir, 'next.vhd'), MiB);
+    expect((await readdir(dir)).sort()).toEqual([live, 'next.vhd'].sort());
   }, 60_000);
 });
