@@ -10,7 +10,7 @@ import { MAX_CHAIN_DEPTH, check, convert, createDifferencingDisk, createDynamicD
 import { planDifferencingChild } from '../src/create/differencing.js';
 import { writeImageFile } from '../src/create/write-image.js';
 import { temporaryPathFor } from '../src/temporary-files.js';
-import { MiB, footerUniqueId, patchHeader, patternBytes } from './helpers/chain-images.js';
+import { MiB, footerUniqueId, patchHeader, patternBytes, sorted } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const folder = testFolder('vhd-diff-hostile-');
@@ -63,18 +63,18 @@ async function hostileCopy(name: string): Promise<string> {
   return copy;
 }
 
-describe('changes refuse an image whose block size is nonsense, and keep it', () => {
-  /** A child holding 50 KB of its own data, then its header's block size patched to `blockSize` (checksum refreshed). */
-  async function childWithBlockSize(blockSize: number): Promise<{ parent: string; child: string }> {
-    const parent = folder.nextPath('parent.vhd');
-    await createDynamicDisk(parent, 8 * MiB);
-    const child = folder.nextPath('child.vhd');
-    await createDifferencingDisk(child, parent);
-    await writeIntoDisk(child, patternBytes(50_000, 3), 4096);
-    await patchHeader(child, (header) => header.setUint32(32, blockSize));
-    return { parent, child };
-  }
+/** A child holding 50 KB of its own data, then its header's block size patched to `blockSize` (checksum refreshed). */
+async function childWithBlockSize(blockSize: number): Promise<{ parent: string; child: string }> {
+  const parent = folder.nextPath('parent.vhd');
+  await createDynamicDisk(parent, 8 * MiB);
+  const child = folder.nextPath('child.vhd');
+  await createDifferencingDisk(child, parent);
+  await writeIntoDisk(child, patternBytes(50_000, 3), 4096);
+  await patchHeader(child, (header) => header.setUint32(32, blockSize));
+  return { parent, child };
+}
 
+describe('changes refuse an image whose block size is nonsense, and keep it', () => {
   it.each([0, 1000, 1536, 2 * MiB + 512])('block size %i: merge, convert, set-parent, repair and writable opens say CORRUPT; nothing changes', async (blockSize) => {
     const { parent, child } = await childWithBlockSize(blockSize);
     const before = { parent: await sha256File(parent), child: await sha256File(child) };
@@ -103,12 +103,12 @@ describe('changes refuse an image whose block size is nonsense, and keep it', ()
   });
 });
 
-describe('repair replaces a damaged structure only with a verified good one', () => {
-  /** The virtual disk through our reader; a differencing child reads through a stand-in parent with its recorded id. */
-  async function diskBytes(image: string, parent?: string): Promise<Uint8Array> {
-    return readWholeDisk(image, parent === undefined ? {} : { parentPath: parent, timestampMismatch: 'accept' });
-  }
+/** The virtual disk through our reader; a differencing child reads through a stand-in parent with its recorded id. */
+async function diskBytes(image: string, parent?: string): Promise<Uint8Array> {
+  return readWholeDisk(image, parent === undefined ? {} : { parentPath: parent, timestampMismatch: 'accept' });
+}
 
+describe('repair replaces a damaged structure only with a verified good one', () => {
   it.each([
     ['repair-bad-trailing-footer-a.vhd', false],
     ['repair-bad-trailing-footer-b.vhd', true],
@@ -144,24 +144,24 @@ describe('repair replaces a damaged structure only with a verified good one', ()
   });
 });
 
+/** Parent and child, 50 KB written into the child. */
+async function family(): Promise<{ parent: string; child: string }> {
+  const parent = folder.nextPath('parent.vhd');
+  await createDynamicDisk(parent, 8 * MiB);
+  const child = folder.nextPath('child.vhd');
+  await createDifferencingDisk(child, parent);
+  await writeIntoDisk(child, patternBytes(50_000, 5), 8192);
+  return { parent, child };
+}
+
+/** Someone else writes into the parent later on (its modification time moves on by a minute). */
+async function modifyParent(parent: string): Promise<void> {
+  await writeIntoDisk(parent, patternBytes(4096, 6), 6 * MiB);
+  const later = new Date((await stat(parent)).mtimeMs + 60_000);
+  await utimes(parent, later, later);
+}
+
 describe('a stale merge journal never weakens the parent-modified guard', () => {
-  /** Parent and child, 50 KB written into the child. */
-  async function family(): Promise<{ parent: string; child: string }> {
-    const parent = folder.nextPath('parent.vhd');
-    await createDynamicDisk(parent, 8 * MiB);
-    const child = folder.nextPath('child.vhd');
-    await createDifferencingDisk(child, parent);
-    await writeIntoDisk(child, patternBytes(50_000, 5), 8192);
-    return { parent, child };
-  }
-
-  /** Someone else writes into the parent later on (its modification time moves on by a minute). */
-  async function modifyParent(parent: string): Promise<void> {
-    await writeIntoDisk(parent, patternBytes(4096, 6), 6 * MiB);
-    const later = new Date((await stat(parent)).mtimeMs + 60_000);
-    await utimes(parent, later, later);
-  }
-
   it('a merge that fails before writing the parent leaves no journal; after the parent changes, merge refuses (PARENT_TIMESTAMP_MISMATCH)', async () => {
     const { parent, child } = await family();
     const parentBefore = await sha256File(parent);
@@ -197,19 +197,19 @@ describe('a stale merge journal never weakens the parent-modified guard', () => 
   });
 });
 
-describe('one depth limit: creation, opening, set-parent and check agree on MAX_CHAIN_DEPTH images', () => {
-  /** A dynamic base and children on top of it: `images` images in all; returns their paths, base first. */
-  async function chainOf(images: number): Promise<string[]> {
-    const dir = await folder.nextFolder();
-    const paths = [join(dir, 'image-0.vhd')];
-    await createDynamicDisk(paths[0]!, MiB);
-    for (let index = 1; index < images; index++) {
-      paths.push(join(dir, `image-${index}.vhd`));
-      await createDifferencingDisk(paths[index]!, paths[index - 1]!);
-    }
-    return paths;
+/** A dynamic base and children on top of it: `images` images in all; returns their paths, base first. */
+async function chainOf(images: number): Promise<string[]> {
+  const dir = await folder.nextFolder();
+  const paths = [join(dir, 'image-0.vhd')];
+  await createDynamicDisk(paths[0]!, MiB);
+  for (let index = 1; index < images; index++) {
+    paths.push(join(dir, `image-${index}.vhd`));
+    await createDifferencingDisk(paths[index]!, paths[index - 1]!);
   }
+  return paths;
+}
 
+describe('one depth limit: creation, opening, set-parent and check agree on MAX_CHAIN_DEPTH images', () => {
   it('a parent whose chain holds MAX_CHAIN_DEPTH images gets no child (CHAIN_TOO_DEEP, no file); one less does', async () => {
     expect(MAX_CHAIN_DEPTH).toBe(32);
     const paths = await chainOf(MAX_CHAIN_DEPTH);
@@ -282,6 +282,6 @@ describe('temporary files left by a killed creation are removed by the next one 
     const live = `.other.vhd.${basename(temporaryPathFor(join(dir, 'x'))).split('.').at(-3)}.0123456789ab.tmp`;
     await writeFile(join(dir, live), 'in progress');
     await createDynamicDisk(join(dir, 'next.vhd'), MiB);
-    expect((await readdir(dir)).sort()).toEqual([live, 'next.vhd'].sort());
+    expect(sorted(await readdir(dir))).toEqual(sorted([live, 'next.vhd']));
   }, 60_000);
 });

@@ -108,7 +108,7 @@ async function applyPlan(handle: FileHandle, path: string, plan: RepairPlan, fil
     const reopened = await readImageMetadata(path, { strict: true });
     requireUsableGeometry(reopened);
   } catch (error) {
-    for (const { offset, bytes } of saved.reverse()) await writeFully(handle, bytes, offset);
+    for (let index = saved.length - 1; index >= 0; index--) await writeFully(handle, saved[index]!.bytes, saved[index]!.offset);
     await handle.truncate(fileSize);
     await handle.sync();
     throw chainError('CORRUPT', `${path}: the repaired image would not open (${(error as Error).message}); it was left as it was`, path, error);
