@@ -51,6 +51,26 @@ describe('special files and waits', () => {
     expect(result).toEqual({ status: 1, signal: null });
     expect(stderr.split('\n')[0]).toMatch(/^0xA0040209 VM_E_APP_SHUTTING_DOWN: /);
   }, 60_000);
+  it('`vpc write --input <named pipe>` that no writer opens stops on SIGINT; with a writer the pipe is read as before', async () => {
+    const dir = await folder.nextFolder();
+    const image = await makeDynamic(path.join(dir, 'target.vhd'), 8 * MIB);
+    const fifo = path.join(dir, 'input.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [CLI_BIN, 'write', image, '--offset', '0', '--input', fifo], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LANG: 'C.UTF-8' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    await holdsOpen(child.pid!, image);
+    child.kill('SIGINT');
+    expect(await closed).toBe(1);
+    expect(stderr.split('\n')[0]).toMatch(/^0xA0040209 VM_E_APP_SHUTTING_DOWN: /);
+
+    const writer = spawn('sh', ['-c', `printf hello > '${fifo}'`]);
+    const run = runVpc(['write', image, '--offset', '512', '--input', fifo]);
+    await new Promise((resolve) => writer.on('close', resolve));
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Wrote 5 bytes at offset 512');
+  }, 60_000);
 });
 
 describe('chain depth', () => {

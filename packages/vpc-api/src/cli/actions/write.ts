@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { openDisk } from '@vhdkit/vhd-diff';
 import { refusal } from '../../errors/hresult-map.js';
@@ -20,7 +21,7 @@ export interface WriteOptions {
 export async function writeImage(ctx: CommandContext, image: string, options: WriteOptions): Promise<number> {
   const offset = parseSizeArgument(options.offset);
   if (offset === undefined) throw refusal('E_INVALIDARG', ctx.lang, `--offset ${options.offset}`);
-  const input: Readable = options.input === '-' ? ctx.io.stdin() : createReadStream(ctx.userPath(options.input));
+  const input: Readable = options.input === '-' ? ctx.io.stdin() : await inputFile(ctx, ctx.userPath(options.input));
   // SIGINT/SIGTERM destroy the input, so a wait on a silent pipe or a terminal ends with the usual stopped error.
   addAbortSignal(ctx.stopSignal, input);
   const disk = await openDisk(ctx.userPath(image), { writable: true }).catch((error: unknown) => {
@@ -63,4 +64,21 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
   }
   printResult(ctx, { path: disk.path, offset, bytesWritten: written }, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
   return 0;
+}
+
+/**
+ * A read stream over `--input`. Opening a named pipe waits (in the thread pool, where no signal reaches it) until a
+ * writer opens the other end, and the stream cannot be destroyed before its open returns; so on SIGINT/SIGTERM this
+ * opens the write end itself for an instant, which ends that wait (the input is then empty and the command stops).
+ */
+async function inputFile(ctx: CommandContext, path: string): Promise<Readable> {
+  const isPipe = await stat(path).then((stats) => stats.isFIFO(), () => false);
+  if (isPipe) {
+    const releaseOpen = (): void => {
+      void open(path, constants.O_WRONLY | constants.O_NONBLOCK).then((writer) => writer.close(), () => undefined);
+    };
+    if (ctx.stopSignal.aborted) releaseOpen();
+    else ctx.stopSignal.addEventListener('abort', releaseOpen, { once: true });
+  }
+  return createReadStream(path);
 }
