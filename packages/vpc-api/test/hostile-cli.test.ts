@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedFixturePath, testFolder } from '@vhdkit/test-support';
-import { MAX_CHAIN_DEPTH, createDifferencingDisk } from '@vhdkit/vhd-diff';
+import { MAX_CHAIN_DEPTH, createDifferencingDisk, openDisk } from '@vhdkit/vhd-diff';
 import { CLI_BIN, MIB, failureLine, makeDynamic, runVpc } from './helpers.js';
 
 const folder = testFolder('vpc-hostile-');
@@ -151,4 +151,46 @@ describe('typed failures and no leaks', () => {
       if (args[1] === 'es') expect(run.stderr).toContain(`${parent}, el primario que indica ${child}, no es un VHD válido (BAD_COOKIE)`);
     }
   }, 120_000);
+});
+
+describe('merge into a parent that cannot be written (read-only bind mount)', () => {
+  it('fails leaving no journal; after the parent changes, merge again is VM_E_PARENT_MODIFIED', async (context) => {
+    const dir = await folder.nextFolder();
+    const parents = path.join(dir, 'parents');
+    const readOnlyView = path.join(dir, 'read-only');
+    await mkdir(parents);
+    await mkdir(readOnlyView);
+    const bound = spawnSync('mount', ['--bind', parents, readOnlyView], { encoding: 'utf8' });
+    if (bound.status !== 0) context.skip(`a bind mount is not allowed here: ${bound.stderr.trim()}`);
+    try {
+      const remounted = spawnSync('mount', ['-o', 'remount,bind,ro', readOnlyView], { encoding: 'utf8' });
+      expect(remounted.status, remounted.stderr).toBe(0);
+      const parent = await makeDynamic(path.join(parents, 'parent.vhd'), 8 * MIB);
+      const child = path.join(dir, 'child.vhd');
+      // The child knows its parent by the read-only path.
+      await createDifferencingDisk(child, path.join(readOnlyView, 'parent.vhd'));
+      const disk = await openDisk(child, { writable: true });
+      await disk.write(new Uint8Array(50_000).fill(0x5a), 4096);
+      await disk.close();
+
+      const first = runVpc(['merge', child]);
+      expect(first.status).toBe(1);
+      expect(failureLine(first)?.name, first.stderr).toBe('ERROR_WRITE_PROTECT');
+      expect(await readdir(dir)).toEqual(expect.not.arrayContaining(['child.vhd.merge-journal']));
+
+      // Someone else changes the parent through its writable path, a minute later.
+      const writer = await openDisk(parent, { writable: true });
+      await writer.write(new Uint8Array(4096).fill(0xa5), 6 * MIB);
+      await writer.close();
+      const later = new Date((await stat(parent)).mtimeMs + 60_000);
+      await utimes(parent, later, later);
+
+      const second = runVpc(['merge', child]);
+      expect(second.status).toBe(1);
+      expect(failureLine(second)?.name, second.stderr).toBe('VM_E_PARENT_MODIFIED');
+      expect(await readdir(dir)).toContain('child.vhd');
+    } finally {
+      spawnSync('umount', [readOnlyView]);
+    }
+  }, 60_000);
 });
