@@ -153,6 +153,22 @@ describe('typed failures and no leaks', () => {
   }, 120_000);
 });
 
+describe('check --repair', () => {
+  it('a damaged trailing footer with a good copy: cat, check --repair, cat again give the same bytes and a clean check', async () => {
+    const image = path.join(await folder.nextFolder(), 'repair-bad-trailing-footer-a.vhd');
+    await copyFile(sharedFixturePath('hostile/repair-bad-trailing-footer-a.vhd'), image);
+    const before = runVpc(['cat', image]);
+    expect(before.status, before.stderr).toBe(0);
+    const repaired = runVpc(['check', '--repair', image]);
+    expect(repaired.status, repaired.stdout + repaired.stderr).toBe(0);
+    expect(repaired.stdout).toContain('repaired FOOTER_CHECKSUM');
+    expect(repaired.stdout).toContain(`${image}: clean`);
+    const after = runVpc(['cat', image]);
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stdoutBytes.equals(before.stdoutBytes)).toBe(true);
+  }, 60_000);
+});
+
 describe('merge into a parent that cannot be written (read-only bind mount)', () => {
   it('fails leaving no journal; after the parent changes, merge again is VM_E_PARENT_MODIFIED', async (context) => {
     const dir = await folder.nextFolder();
