@@ -2,7 +2,14 @@ import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
 import { VhdIoError } from '@vhdkit/vhd-diff';
 import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME, ERRNO_TO_HRESULT_NAME, UNEXPECTED_ERROR_NAME, VpcError, isMappedErrno } from '@vhdkit/vpc-errors';
+import { VhdFormatError } from '@vhdkit/vhd-format';
 import { vhdIoErrorDetail } from './details.js';
+
+/**
+ * The one code for a damaged image (VhdIoError 'CORRUPT', loops and absurd depths, and any VhdFormatError): the damage
+ * is in an image file, so Win32's ERROR_FILE_CORRUPT; ERROR_DISK_CORRUPT speaks of a volume's structures and is not used.
+ */
+export const CORRUPT_IMAGE_NAME = 'ERROR_FILE_CORRUPT' satisfies HresultName;
 
 /**
  * The one table from vhd-diff's `VhdIoError.code` to catalogue names. `'errno'`: the Node error on `cause.code`
@@ -72,6 +79,8 @@ export function hresultNameFor(error: unknown, context: FailureContext): Hresult
     const mapped = VHD_IO_CODE_TO_HRESULT_NAME[error.code];
     return mapped === 'errno' ? nameForErrno(errnoOf(error.cause), context) : mapped;
   }
+  // A format fault that reached the facade unwrapped is still a damaged image, never an "unexpected" error.
+  if (error instanceof VhdFormatError) return CORRUPT_IMAGE_NAME;
   if ((error as { name?: unknown } | null)?.name === 'AbortError') return CANCELLATION_NAME;
   return nameForErrno(errnoOf(error), context);
 }
