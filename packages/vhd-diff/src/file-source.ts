@@ -1,29 +1,15 @@
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { RandomAccessSource, ReadOptions } from '@vhdkit/vhd-format';
-import { VhdIoError, isErrnoError, toVhdIoError } from './errors.js';
+import { VhdIoError, toVhdIoError } from './errors.js';
+import { openImageHandle } from './open-image.js';
 import { readFully, readFullySync, readGatheredFully, readGatheredFullySync } from './file-io.js';
 
 /**
- * Opens a file read-only for inspection. O_NOATIME (Linux) keeps reads from touching the access time; the kernel
- * allows it only to the file's owner, so it is dropped silently when refused.
+ * Opens a file read-only for inspection: a regular file only (a FIFO or device is refused at once, never waited on),
+ * without touching its access time where the kernel allows (openImageHandle).
  */
 export async function openReadOnly(path: string): Promise<FileHandle> {
-  const noAtime = (constants as { O_NOATIME?: number }).O_NOATIME;
-  if (noAtime !== undefined) {
-    try {
-      return await open(path, constants.O_RDONLY | noAtime);
-    } catch (error) {
-      if (!isErrnoError(error) || (error.code !== 'EPERM' && error.code !== 'EINVAL')) {
-        throw toVhdIoError(error, 'opening', path);
-      }
-    }
-  }
-  try {
-    return await open(path, constants.O_RDONLY);
-  } catch (error) {
-    throw toVhdIoError(error, 'opening', path);
-  }
+  return openImageHandle(path, 'read');
 }
 
 /** How a `FileSource` opens its file (read-only or writable) and reads it (on the calling thread or the pool). */
@@ -129,10 +115,7 @@ export class FileSource implements RandomAccessSource {
   }
 }
 
+/** Read-write, with the same refusal of anything but a regular file. */
 async function openReadWrite(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'r+');
-  } catch (error) {
-    throw toVhdIoError(error, 'opening', path);
-  }
+  return openImageHandle(path, 'write');
 }

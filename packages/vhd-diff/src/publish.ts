@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { VhdIoError, isErrnoError, throwIfAborted, toVhdIoError } from './errors.js';
+import { removeStaleTemporaries, temporaryPathFor } from './temporary-files.js';
 
 /**
  * Atomic publication of a new file: the content is written to a temporary file beside the destination, made
@@ -31,11 +31,7 @@ export interface PublishOptions {
   fileSystem?: PublishFileSystem;
 }
 
-/** `.name.vhd.1f2e3d4c5b6a.tmp`: hidden, unique, and recognisably ours. Long names are shortened to stay valid. */
-export function temporaryPathFor(destinationPath: string): string {
-  const name = basename(destinationPath).slice(0, 100);
-  return join(dirname(destinationPath), `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-}
+export { temporaryPathFor } from './temporary-files.js';
 
 /**
  * Creates `destinationPath` with content produced by `writeContent` (which writes through the handle it is given),
@@ -50,6 +46,8 @@ export async function publishNewFile(
   const fileSystem = options.fileSystem ?? realFileSystem;
   throwIfAborted(signal, destinationPath);
   await refuseExisting(destinationPath);
+  // What a killed creation left in this folder goes now (its owner's pid no longer runs).
+  await removeStaleTemporaries(dirname(destinationPath));
 
   const { handle, temporaryPath } = await createTemporaryFile(destinationPath);
   let openHandle: FileHandle | undefined = handle;

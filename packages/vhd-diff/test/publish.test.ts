@@ -21,11 +21,11 @@ beforeAll(async () => {
 afterAll(() => folder.cleanup());
 
 describe('temporaryPathFor', () => {
-  it('names a hidden, unique .tmp file in the destination folder', () => {
+  it('names a hidden, unique .tmp file in the destination folder, with its owner (host tag and pid)', () => {
     const first = temporaryPathFor('/srv/vm/disk.vhd');
     const second = temporaryPathFor('/srv/vm/disk.vhd');
     expect(dirname(first)).toBe('/srv/vm');
-    expect(basename(first)).toMatch(/^\.disk\.vhd\.[0-9a-f]{12}\.tmp$/);
+    expect(basename(first)).toMatch(new RegExp(`^\\.disk\\.vhd\\.[0-9a-f]{8}-${process.pid}\\.[0-9a-f]{12}\\.tmp$`));
     expect(first).not.toBe(second);
   });
 

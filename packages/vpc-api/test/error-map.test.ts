@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
 import { VhdIoError } from '@vhdkit/vhd-diff';
+import { VhdFormatError } from '@vhdkit/vhd-format';
 import type { HresultName } from '@vhdkit/vpc-errors';
 import { HRESULTS, VpcError, messageFor } from '@vhdkit/vpc-errors';
 import { VHD_IO_CODE_TO_HRESULT_NAME, VHD_IO_REASON_TO_HRESULT_NAME, hresultNameFor, toVpcError } from '../src/errors/hresult-map.js';
@@ -78,5 +79,15 @@ describe('the one mapping table', () => {
     const spanish = toVpcError(original, { lang: 'es' });
     expect(spanish.code).toBe('ERROR_DISK_FULL');
     expect(spanish.message).toBe(`${messageFor('ERROR_DISK_FULL', 'es')}: /vms`);
+  });
+});
+
+describe('damaged images', () => {
+  it('a VhdFormatError that reaches the facade unwrapped is ERROR_FILE_CORRUPT, never DISP_E_EXCEPTION', () => {
+    const fault = new VhdFormatError('BAD_BLOCK_SIZE', 32, 'block size 1000 is not a power of two');
+    expect(hresultNameFor(fault, { lang: 'en' })).toBe('ERROR_FILE_CORRUPT');
+    expect(toVpcError(fault, { lang: 'es' })).toMatchObject({ code: 'ERROR_FILE_CORRUPT', hresult: 0x80070570 });
+    // A plain RangeError is not known to come from the image: it stays the "unexpected" code (a bug).
+    expect(hresultNameFor(new RangeError('offset out of range'), { lang: 'en' })).toBe('DISP_E_EXCEPTION');
   });
 });

@@ -84,8 +84,13 @@ export const HRESULT_DEFINITIONS = [
   { name: 'ERROR_IO_DEVICE', hresult: 0x8007_045d, win32Code: 1117, source: 'win32-mapping' },
   // Canonical cancellation code (see CANCELLATION_NAME): what Win32 file operations report when the caller cancels.
   { name: 'ERROR_CANCELLED', hresult: 0x8007_04c7, win32Code: 1223, source: 'win32-mapping' },
-  // An image whose structures are damaged beyond what a lenient read accepts (bad BAT, broken chain).
+  // An image whose structures are damaged beyond what a lenient read accepts (bad BAT, broken chain, a block size
+  // that is not a power of two, a field beyond 2^53). The one corruption code: the damage is in an image file, so
+  // Win32's ERROR_DISK_CORRUPT (0x80070571, a volume's structures) is never reported and not catalogued.
   { name: 'ERROR_FILE_CORRUPT', hresult: 0x8007_0570, win32Code: 1392, source: 'win32-mapping' },
+  // ELOOP: a path whose symbolic links do not resolve (a loop, or too many levels); what Windows reports when a
+  // chain of reparse points cannot be resolved.
+  { name: 'ERROR_CANT_RESOLVE_FILENAME', hresult: 0x8007_0781, win32Code: 1921, source: 'win32-mapping' },
   // Decoding only: the COM "operation aborted" code some callers use for cancellation.
   { name: 'E_ABORT', hresult: 0x8000_4004, source: 'win32-mapping' },
   // The COM "not yet available" code (winerror.h 0x8000000A): VMTask.result while the task runs. S_OK would

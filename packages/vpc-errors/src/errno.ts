@@ -36,6 +36,8 @@ export const ERRNO_TO_HRESULT_NAME = Object.freeze({
   EMFILE: 'ERROR_TOO_MANY_OPEN_FILES',
   ENFILE: 'ERROR_TOO_MANY_OPEN_FILES',
   ENOMEM: 'E_OUTOFMEMORY',
+  // Too many levels of symbolic links (a loop): Windows fails such a name with "cannot be resolved".
+  ELOOP: 'ERROR_CANT_RESOLVE_FILENAME',
   // Node's AbortError (fs calls given an aborted AbortSignal).
   ABORT_ERR: CANCELLATION_NAME,
 } as const satisfies Record<string, HresultName>);

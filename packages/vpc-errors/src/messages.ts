@@ -151,6 +151,10 @@ export const MESSAGES: Readonly<Record<HresultName, LocalizedText>> = {
     en: 'The file is damaged and cannot be used',
     es: 'El archivo está dañado y no se puede usar',
   },
+  ERROR_CANT_RESOLVE_FILENAME: {
+    en: 'The name of the file cannot be resolved by the system',
+    es: 'El sistema no puede resolver el nombre del archivo',
+  },
   E_ABORT: {
     en: 'The operation was aborted',
     es: 'Se interrumpió la operación',

@@ -37,6 +37,7 @@ const EXTRA_CODES: ReadonlyArray<readonly [string, number, number | null, string
   ['ERROR_IO_DEVICE', 0x8007045d, 1117, 'win32-mapping'],
   ['ERROR_CANCELLED', 0x800704c7, 1223, 'win32-mapping'],
   ['ERROR_FILE_CORRUPT', 0x80070570, 1392, 'win32-mapping'],
+  ['ERROR_CANT_RESOLVE_FILENAME', 0x80070781, 1921, 'win32-mapping'],
   ['E_ABORT', 0x80004004, null, 'win32-mapping'],
   ['E_PENDING', 0x8000000a, null, 'win32-mapping'],
 ];

@@ -9,7 +9,9 @@ export type {
   VhdDisk,
 } from './types.js';
 export { openDisk } from './open-disk.js';
+export { MAX_CHAIN_DEPTH } from './chain-depth.js';
 export { resolveParentPath } from './resolve-parent.js';
+export { readParentMetadata } from './parent-metadata.js';
 export { merge } from './merge.js';
 export { setParent } from './set-parent.js';
 export { convert } from './convert.js';

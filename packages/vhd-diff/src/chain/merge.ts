@@ -1,10 +1,11 @@
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { SECTOR_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import { throwIfAborted } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
 import { readFully } from '../file-io.js';
-import { syncFolder } from '../publish.js';
+import { journalExcusesParentChange, mergeJournalPath, parentState, readJournal, syncFolderQuietly, writeJournal } from './merge-journal.js';
+import type { MergeJournal } from './merge-journal.js';
 import { openChain } from './open-disk.js';
 import { contiguousGroups, ownRuns } from './own-runs.js';
 import type { OwnRun } from './own-runs.js';
@@ -21,20 +22,6 @@ const BITMAP_PREFETCH_BLOCKS = 1024;
 /** Child runs read concurrently within a group (a group may hold thousands of small runs). */
 const READS_IN_FLIGHT = 8;
 
-/** Written beside the child before the parent is first touched; says "this child is being merged". */
-interface MergeJournal {
-  kind: 'vhdkit-merge';
-  version: 1;
-  childPath: string;
-  childUniqueId: string;
-  parentPath: string;
-  parentUniqueId: string;
-}
-
-export function mergeJournalPath(childPath: string): string {
-  return `${resolve(childPath)}.merge-journal`;
-}
-
 /**
  * Commits a differencing child into its parent, copying only the sectors the child's bitmaps mark,
  * so parent data under unmarked sectors survives. Then the child is deleted (as Hyper-V's "merge into
@@ -43,10 +30,12 @@ export function mergeJournalPath(childPath: string): string {
  *
  * Resumable. The copy is idempotent (it writes the child's bytes at their own offsets; re-running
  * writes the same bytes, and the parent places new blocks deterministically), so the only state kept
- * is a journal, `<child>.merge-journal`, written before the parent is touched and removed last:
- *   journal → copy → fsync parent → delete child → delete journal.
- * Re-running with a journal present accepts the parent's changed timestamp (the ids must still match);
- * a journal without a child means the merge had finished and only the cleanup is left.
+ * is a journal, `<child>.merge-journal`, written just before the parent is first written and removed last:
+ *   open parent writable → journal (with the parent's identity and state) → copy → fsync parent → delete child
+ *   → delete journal.
+ * Re-running with a journal accepts the parent's changed timestamp only when the parent is the file the journal
+ * recorded and has changed since (the ids must still match); a merge that failed before writing the parent leaves
+ * no journal, and a stale one excuses nothing. A journal without a child means only the cleanup is left.
  * An abort (signal) stops between groups, leaving the same resumable state as a crash.
  * `timestampMismatch: 'accept'` merges a child whose parent changed since (default: refuse, like opening).
  */
@@ -59,7 +48,8 @@ export async function merge(childPath: string, options: ProgressOptions & { time
     return { childPath: child, parentPath: journal.parentPath, sectorsCopied: 0, bytesCopied: 0 };
   }
   throwIfAborted(options.signal, child);
-  const childDisk = await openChain(child, { timestampMismatch: journal ? 'accept' : (options.timestampMismatch ?? 'error') });
+  const resuming = journal !== undefined && (await journalExcusesParentChange(journal));
+  const childDisk = await openChain(child, { timestampMismatch: resuming ? 'accept' : (options.timestampMismatch ?? 'error') });
   let result: MergeResult;
   try {
     const parentDisk = childDisk.parent;
@@ -68,12 +58,8 @@ export async function merge(childPath: string, options: ProgressOptions & { time
         reason: 'not-differencing', operation: 'merge', path: child, diskType: childDisk.diskType,
       });
     }
-    const expected: MergeJournal = {
-      kind: 'vhdkit-merge',
-      version: 1,
-      childPath: child,
+    const expected = {
       childUniqueId: uniqueIdToString(childDisk.metadata.footer.uniqueId),
-      parentPath: parentDisk.path,
       parentUniqueId: uniqueIdToString(parentDisk.metadata.footer.uniqueId),
     };
     if (journal && (journal.childUniqueId !== expected.childUniqueId || journal.parentUniqueId !== expected.parentUniqueId)) {
@@ -82,11 +68,17 @@ export async function merge(childPath: string, options: ProgressOptions & { time
     await prefetchBitmaps(childDisk.file);
     const runs = await ownRuns(childDisk.file);
     const totalBytes = runs.reduce((sum, run) => sum + run.length, 0);
-    if (!journal) await writeJournal(journalPath, expected);
 
     const parent = await openChain(parentDisk.path, { writable: true, timestampMismatch: options.timestampMismatch ?? 'error' });
     let bytesWritten = 0;
+    let parentWritten = false;
+    let journalWritten = false;
     try {
+      // A resumed merge keeps the journal that recorded the parent before the first write of all.
+      if (!resuming) {
+        await writeJournal(journalPath, { kind: 'vhdkit-merge', version: 2, childPath: child, parentPath: parentDisk.path, ...expected, parentBefore: await recordParent(parent) });
+        journalWritten = true;
+      }
       options.onProgress?.({ bytesWritten, totalBytes });
       // Two buffers: the child's next group is read while the parent writes the current one.
       const bufferBytes = Math.min(MERGE_GROUP_BYTES, Math.max(totalBytes, SECTOR_SIZE)) + (childDisk.blockSize ?? 0);
@@ -107,6 +99,7 @@ export async function merge(childPath: string, options: ProgressOptions & { time
           const buffer = buffers[turn++ % 2]!;
           const filled = await readGroup(childDisk.file, parent, group, buffer);
           await finishPendingWrite();
+          parentWritten = true;
           pendingWrite = parent.write(buffer.subarray(0, filled), group[0]!.virtualOffset);
           // Marked handled now: it is awaited after the next read, and a failure must not count as unhandled meanwhile.
           pendingWrite.catch(() => undefined);
@@ -117,6 +110,10 @@ export async function merge(childPath: string, options: ProgressOptions & { time
         if (pendingWrite) await pendingWrite.catch(() => undefined);
       }
       await finishPendingWrite();
+    } catch (error) {
+      // Failed before the parent was written: nothing to resume, and a journal left behind would outlive its reason.
+      if (journalWritten && !parentWritten) await unlink(journalPath).catch(() => undefined);
+      throw error;
     } finally {
       // close() flushes: the one fsync that makes the parent durable before the child is deleted.
       await parent.close();
@@ -178,44 +175,9 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readJournal(path: string): Promise<MergeJournal | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw chainError('IO', `cannot read the merge journal ${path}`, path, error);
-  }
-  try {
-    const journal = JSON.parse(text) as MergeJournal;
-    if (journal.kind === 'vhdkit-merge' && journal.version === 1) return journal;
-  } catch {
-    // fall through: a journal we cannot read is reported below, never guessed at
-  }
-  throw chainError('CORRUPT', `${path} is not a merge journal this toolkit wrote`, path);
-}
-
-/** Written to a temporary name, synced, then renamed: a journal is either complete or absent. */
-async function writeJournal(path: string, journal: MergeJournal): Promise<void> {
-  const temporary = `${path}.tmp`;
-  await withIo(path, async () => {
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(JSON.stringify(journal, null, 2));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  });
-  await syncFolderQuietly(dirname(path));
-}
-
-/**
- * Makes a folder's new or removed entries durable, as merge always has: best effort, never failing the merge
- * (syncFolder skips platforms that cannot sync a folder; any other failure is let go too, the files themselves
- * were synced).
- */
-async function syncFolderQuietly(folder: string): Promise<void> {
-  await syncFolder(folder).catch(() => undefined);
+/** The opened parent's identity and state, for the journal; a parent whose state cannot be read is not merged into. */
+async function recordParent(parent: ChainDisk): Promise<MergeJournal['parentBefore']> {
+  const state = await parentState(parent.path);
+  if (state === undefined) throw chainError('IO', `cannot read the state of ${parent.path} before merging into it`, parent.path);
+  return state;
 }

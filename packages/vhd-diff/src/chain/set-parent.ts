@@ -22,6 +22,8 @@ import type { ChainDisk } from './disk.js';
 import { chainError, withIo } from './errors.js';
 import { writeFully } from '../file-io.js';
 import { ImageFile } from './image-file.js';
+import { requireUsableGeometry } from './geometry-guard.js';
+import { requireRoomInChain } from './chain-depth.js';
 import { openChain, vhdSecondsOfMtime } from './open-disk.js';
 import type { ByteRange } from './types.js';
 
@@ -48,7 +50,10 @@ export async function setParent(childPath: string, newParentPath: string, option
     });
   }
   const parentMeta = await readImageMetadata(parentPath, { bat: false });
+  requireUsableGeometry(childMeta);
+  requireUsableGeometry(parentMeta);
   await refuseLoop(child, parentPath);
+  await requireRoomInChain(parentMeta);
   if (parentMeta.footer.currentSize !== childMeta.footer.currentSize) {
     throw chainError('PARENT_MISMATCH', `${parentPath} is ${parentMeta.footer.currentSize} bytes; the child is ${childMeta.footer.currentSize}`, child);
   }

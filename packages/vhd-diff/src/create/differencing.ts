@@ -8,11 +8,7 @@ import {
   randomUniqueId,
   uniqueIdToString,
 } from '@vhdkit/vhd-format';
-import { MAX_CHAIN_DEPTH, VhdChainError, openImageChain, readImage } from '@vhdkit/vhd-format';
-import type { ChainLayer } from '@vhdkit/vhd-format';
 import { VhdIoError, throwIfAborted } from '../errors.js';
-import { FileSource } from '../file-source.js';
-import { fileParentResolver } from '../chain/resolve-parent.js';
 import { readImageMetadata, type ImageMetadata } from '../metadata.js';
 import { locatorPathProblem, pathApiFor, windowsAbsolutePath, windowsRelativePath } from '../paths.js';
 import { TOOLKIT_CREATOR, vhdSecondsOf } from './creator.js';
@@ -20,6 +16,7 @@ import { planDynamicImage, type DynamicImagePlan, type LocatorCode } from './dyn
 import { checkUniqueId } from './sizes.js';
 import type { CreateOptions, CreatedDisk } from './types.js';
 import { writeImageFile } from './write-image.js';
+import { requireRoomInChain } from '../chain/chain-depth.js';
 
 /**
  * Creates an empty differencing child of `parent` (a path, or metadata already read with readImageMetadata) at
@@ -35,35 +32,9 @@ export async function createDifferencingDisk(
   throwIfAborted(options.signal, childPath);
   const parentMetadata = typeof parent === 'string' ? await readImageMetadata(parent, { bat: false }) : parent;
   const plan = planDifferencingChild(childPath, parentMetadata, options);
-  await refuseFullChain(parentMetadata.path);
+  await requireRoomInChain(parentMetadata);
   await writeImageFile(childPath, plan.file, options);
   return plan.created;
-}
-
-/**
- * The one depth limit (MAX_CHAIN_DEPTH) applies to creation as to opening: a parent whose chain already holds that
- * many images would give a child nobody can open. Other chain faults are left to the child's first open, which
- * reports them (creation has always accepted a parent whose own parent is elsewhere).
- */
-async function refuseFullChain(parentPath: string): Promise<void> {
-  const top = await FileSource.open(resolve(parentPath));
-  let layers: ChainLayer[] = [];
-  try {
-    layers = await openImageChain(top, {
-      resolveParent: fileParentResolver(),
-      timestampMismatch: 'accept',
-      maxDepth: MAX_CHAIN_DEPTH - 1,
-      read: (source) => readImage(source, { bat: false }),
-    });
-  } catch (error) {
-    if (error instanceof VhdChainError && error.code === 'CHAIN_TOO_DEEP') {
-      throw new VhdIoError('CHAIN_TOO_DEEP', `${parentPath} is the top of a chain of ${MAX_CHAIN_DEPTH} images: a child would make it deeper than any reader opens`, {
-        path: parentPath, params: { reason: 'chain-too-deep', maxDepth: MAX_CHAIN_DEPTH },
-      });
-    }
-  } finally {
-    await Promise.allSettled([top, ...layers.slice(1).map((layer) => layer.source)].map((source) => source.close?.()));
-  }
 }
 
 export interface DifferencingChildPlan {

@@ -1,10 +1,11 @@
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
-import { readImageMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
+import { MAX_CHAIN_DEPTH, readImageMetadata, readParentMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
 import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-diff';
 import {
   FIXED_DATA_OFFSET,
-  MAX_CHAIN_DEPTH,
+  FOOTER_SIZE,
   UNUSED_BAT_ENTRY,
+  VhdFormatError,
   dateFromVhdTimestamp,
   diskTypeName,
   encodeDynamicHeader,
@@ -190,11 +191,14 @@ export async function readImageInfoWithMetadata(path: string): Promise<{ metadat
 }
 
 /** The chain below `report` as far as it resolves: each ancestor's path and type (for the text output). */
-export async function resolvedChain(report: Pick<InfoReport, 'parent'>, maxDepth = MAX_CHAIN_DEPTH): Promise<ChainLink[]> {
+export async function resolvedChain(report: Pick<InfoReport, 'parent' | 'path'>, maxDepth = MAX_CHAIN_DEPTH): Promise<ChainLink[]> {
   const chain: ChainLink[] = [];
   let next = report.parent?.resolvedPath ?? null;
+  let child = report.path;
   while (next !== null && chain.length < maxDepth) {
-    const metadata = await readImageMetadata(next, { bat: false });
+    // Ancestors are files the chain names, not the caller: their failures quote none of their bytes.
+    const metadata = await readParentMetadata(next, child, { bat: false });
+    child = next;
     const type = diskTypeName(metadata.footer.diskType) ?? null;
     chain.push({ path: next, type });
     next = type === 'differencing' ? ((await resolveParentPath(metadata)).path ?? null) : null;
@@ -215,10 +219,26 @@ function label(name: string, value: string): string {
 }
 
 const quoted = (text: string): string => JSON.stringify(text);
+/** A 64-bit size field; one beyond 2^53 was read as the nearest number and is marked so. */
+const byteCount = (value: number): string => `${value} bytes${Number.isSafeInteger(value) ? '' : ' (beyond 2^53: approximate)'}`;
 const validity = (valid: boolean): string => (valid ? 'valid' : 'INVALID');
 
+/**
+ * Whether a structure's stored checksum matches, by re-encoding its decoded fields. A field beyond 2^53 (read as
+ * an approximate number) cannot be re-encoded; then the lenient read's own verdict is used: it compared the checksum
+ * on the raw bytes and recorded BAD_CHECKSUM at the structure's offset when it did not match.
+ */
+function checksumValid(reencode: () => boolean, problems: ImageMetadata['problems'], isThisStructure: (offset: number) => boolean): boolean {
+  try {
+    return reencode();
+  } catch (error) {
+    if (!(error instanceof VhdFormatError)) throw error;
+    return !problems.some((problem) => problem.code === 'BAD_CHECKSUM' && isThisStructure(problem.offset));
+  }
+}
+
 /** Every footer field, in on-disk order. */
-function footerLines(footer: Footer, report: InfoReport): string[] {
+function footerLines(footer: Footer, report: InfoReport, problems: ImageMetadata['problems']): string[] {
   const g = footer.geometry;
   return [
     label('Cookie', quoted(footer.cookie)),
@@ -229,18 +249,19 @@ function footerLines(footer: Footer, report: InfoReport): string[] {
     label('Creator application', quoted(footer.creatorApplication)),
     label('Creator version', hex32(footer.creatorVersion)),
     label('Creator host OS', quoted(footer.creatorHostOs)),
-    label('Original size', `${footer.originalSize} bytes`),
-    label('Current size', `${footer.currentSize} bytes`),
+    label('Original size', byteCount(footer.originalSize)),
+    label('Current size', byteCount(footer.currentSize)),
     label('Geometry (C/H/S)', `${g.cylinders}/${g.heads}/${g.sectorsPerTrack}`),
     label('Disk type', `${report.type ?? 'unknown'} (${footer.diskType})`),
-    label('Checksum', `${hex32(footer.checksum)} (${validity(footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })))})`),
+    // Footer problems carry offsets within the footer; header problems, file offsets past the first footer.
+    label('Checksum', `${hex32(footer.checksum)} (${validity(checksumValid(() => footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })), problems, (offset) => offset < FOOTER_SIZE))})`),
     label('Unique id', report.uniqueId),
     label('Saved state', `${footer.savedState}`),
   ];
 }
 
 /** Every dynamic-header field and each used locator with its decoded path. */
-function headerLines(header: DynamicHeader, report: InfoReport): string[] {
+function headerLines(header: DynamicHeader, report: InfoReport, problems: ImageMetadata['problems']): string[] {
   const lines = [
     label('Header cookie', quoted(header.cookie)),
     label('Header data offset', hex64(header.dataOffset)),
@@ -248,7 +269,7 @@ function headerLines(header: DynamicHeader, report: InfoReport): string[] {
     label('Header version', hex32(header.headerVersion)),
     label('Max table entries', String(header.maxTableEntries)),
     label('Block size', `${header.blockSize} bytes`),
-    label('Header checksum', `${hex32(header.checksum)} (${validity(headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })))})`),
+    label('Header checksum', `${hex32(header.checksum)} (${validity(checksumValid(() => headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })), problems, (offset) => offset >= FOOTER_SIZE))})`),
     label('Parent unique id', uniqueIdToString(header.parentUniqueId)),
     label('Parent timestamp', `${dateFromVhdTimestamp(header.parentTimestamp).toISOString()} (${header.parentTimestamp} VHD seconds)`),
     label('Parent unicode name', quoted(header.parentUnicodeName)),
@@ -270,8 +291,8 @@ function headerLines(header: DynamicHeader, report: InfoReport): string[] {
  * allocated block count, and the chain as far as it resolves.
  */
 export function renderInfoText(metadata: ImageMetadata, report: InfoReport, chain: readonly ChainLink[] = report.chain.slice(1)): string {
-  const lines = [label('Path', report.path), label('File size', `${report.fileSize} bytes`), ...footerLines(metadata.footer, report)];
-  if (metadata.header !== undefined) lines.push(...headerLines(metadata.header, report));
+  const lines = [label('Path', report.path), label('File size', `${report.fileSize} bytes`), ...footerLines(metadata.footer, report, metadata.problems)];
+  if (metadata.header !== undefined) lines.push(...headerLines(metadata.header, report, metadata.problems));
   if (report.parent !== null) {
     lines.push(label('Parent resolved to', report.parent.resolvedPath ?? '(not found)'));
   }

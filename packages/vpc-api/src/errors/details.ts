@@ -252,6 +252,10 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
     (f) => `${f.path} is not a VHD: it is not a regular file`,
     (f) => `${f.path} no es un VHD: no es un archivo normal`,
   ),
+  'parent-not-a-vhd': template(
+    (f) => `${f.path}, the parent ${text(f.params.childPath)} names, is not a valid VHD (${text(f.params.damage)})`,
+    (f) => `${f.path}, el primario que indica ${text(f.params.childPath)}, no es un VHD válido (${text(f.params.damage)})`,
+  ),
   'not-differencing': template(
     (f) => f.params.operation === 'merge'
       ? `only a differencing image can be merged into its parent; this one is ${text(f.params.diskType)}`
@@ -327,6 +331,10 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
   'azure-needs-fixed': template(
     (f) => `Azure accepts only fixed VHDs; ${f.path} was asked to be dynamic`,
     (f) => `Azure solo acepta VHD fijos; se pidió que ${f.path} fuera dinámico`,
+  ),
+  'parent-chain-full': template(
+    (f) => `the chain of ${text(f.params.path)} already holds ${text(f.params.maxDepth)} images, the most a chain may hold`,
+    (f) => `la cadena de ${text(f.params.path)} ya tiene ${text(f.params.maxDepth)} imágenes, el máximo que admite una cadena`,
   ),
   'write-past-end': template(
     (f) => `write of ${text(f.params.byteCount)} bytes at ${text(f.params.offset)} passes the end of the ${text(f.params.virtualSize)}-byte disk`,

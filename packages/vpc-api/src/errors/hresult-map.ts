@@ -1,8 +1,14 @@
 import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
-import { VhdIoError } from '@vhdkit/vhd-diff';
+import { VhdFormatError, VhdIoError } from '@vhdkit/vhd-diff';
 import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME, ERRNO_TO_HRESULT_NAME, UNEXPECTED_ERROR_NAME, VpcError, isMappedErrno } from '@vhdkit/vpc-errors';
 import { vhdIoErrorDetail } from './details.js';
+
+/**
+ * The one code for a damaged image (VhdIoError 'CORRUPT', loops and absurd depths, and any VhdFormatError): the damage
+ * is in an image file, so Win32's ERROR_FILE_CORRUPT; ERROR_DISK_CORRUPT speaks of a volume's structures and is not used.
+ */
+export const CORRUPT_IMAGE_NAME = 'ERROR_FILE_CORRUPT' satisfies HresultName;
 
 /**
  * The one table from vhd-diff's `VhdIoError.code` to catalogue names. `'errno'`: the Node error on `cause.code`
@@ -35,6 +41,9 @@ export const VHD_IO_CODE_TO_HRESULT_NAME = {
  * Where one code covers failures Virtual PC tells apart, vhd-diff's `params.reason` decides: an operation that
  * needs a differencing image (merge, set-parent) on a fixed or dynamic one is VM_E_WRONG_HD_IMAGE_TYPE, Virtual
  * PC's code for "this operation does not apply to this type of disk image", not a generic ERROR_NOT_SUPPORTED.
+ * A child refused because its parent's chain already holds the most images a chain may (MAX_CHAIN_DEPTH) is
+ * ERROR_NOT_SUPPORTED: nothing is damaged (the parent's chain opens), one more level is just not supported; the
+ * catalogue has no Virtual PC code for it. A chain found deeper than that when opened stays ERROR_FILE_CORRUPT.
  */
 export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, HresultName>>> = {
   'not-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
@@ -43,6 +52,7 @@ export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, Hres
   'resize-differencing': 'VM_E_WRONG_HD_IMAGE_TYPE',
   // Someone wrote to the image while it was being compacted (compaction then replaces nothing).
   'changed-during': 'ERROR_SHARING_VIOLATION',
+  'parent-chain-full': 'ERROR_NOT_SUPPORTED',
 };
 
 /** What `toVpcError` needs to word a failure. */
@@ -74,6 +84,8 @@ export function hresultNameFor(error: unknown, context: FailureContext): Hresult
     const mapped = VHD_IO_CODE_TO_HRESULT_NAME[error.code];
     return mapped === 'errno' ? nameForErrno(errnoOf(error.cause), context) : mapped;
   }
+  // A format fault that reached the facade unwrapped is still a damaged image, never an "unexpected" error.
+  if (error instanceof VhdFormatError) return CORRUPT_IMAGE_NAME;
   if ((error as { name?: unknown } | null)?.name === 'AbortError') return CANCELLATION_NAME;
   return nameForErrno(errnoOf(error), context);
 }

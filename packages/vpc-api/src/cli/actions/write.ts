@@ -1,11 +1,14 @@
+import { constants, createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { openDisk } from '@vhdkit/vhd-diff';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 import type { WriteResultJson } from '../command-results.js';
 import { parseSizeArgument } from '../size-argument.js';
 import { toVpcError } from '../../errors/hresult-map.js';
+import { stoppedReason } from '../stopped-reason.js';
 import { badByteCount } from '../usage-help.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
@@ -21,8 +24,10 @@ export interface WriteOptions {
 export async function writeImage(ctx: CommandContext, image: string, options: WriteOptions): Promise<number> {
   const offset = parseSizeArgument(options.offset);
   if (offset === undefined) throw badByteCount('write', '--offset', options.offset, ctx.lang);
-  if (options.input === '-') return writeInput(ctx, image, offset, () => ctx.io.stdin());
+  // SIGINT/SIGTERM destroy the input, so a wait on a silent pipe or a terminal ends with the usual stopped error.
+  if (options.input === '-') return writeInput(ctx, image, offset, () => addAbortSignal(ctx.stopSignal, ctx.io.stdin()));
   const inputPath = ctx.userPath(options.input);
+  if (await isNamedPipe(inputPath)) return writeInput(ctx, image, offset, () => addAbortSignal(ctx.stopSignal, namedPipeStream(ctx, inputPath)));
   const inputFile = await openInput(ctx, inputPath);
   try {
     return await writeInput(ctx, image, offset, () => fileChunks(ctx, inputFile, inputPath));
@@ -85,10 +90,30 @@ async function writeInput(ctx: CommandContext, image: string, offset: number, op
     }
     await writePending();
     await disk.flush();
+  } catch (error) {
+    throw await stoppedReason(ctx, error);
   } finally {
     await disk.close();
   }
   const result: WriteResultJson = { path: disk.path, offset, bytesWritten: written };
   await printResult(ctx, result, `Wrote ${written} bytes at offset ${offset} of ${disk.path}`);
   return 0;
+}
+
+/**
+ * A read stream over `--input`. Opening a named pipe waits (in the thread pool, where no signal reaches it) until a
+ * writer opens the other end, and the stream cannot be destroyed before its open returns; so on SIGINT/SIGTERM this
+ * opens the write end itself for an instant, which ends that wait (the input is then empty and the command stops).
+ */
+function namedPipeStream(ctx: CommandContext, path: string): Readable {
+  const releaseOpen = (): void => {
+    void open(path, constants.O_WRONLY | constants.O_NONBLOCK).then((writer) => writer.close(), () => undefined);
+  };
+  if (ctx.stopSignal.aborted) releaseOpen();
+  else ctx.stopSignal.addEventListener('abort', releaseOpen, { once: true });
+  return createReadStream(path);
+}
+
+async function isNamedPipe(path: string): Promise<boolean> {
+  return stat(path).then((stats) => stats.isFIFO(), () => false);
 }
