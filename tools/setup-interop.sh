@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the independent VHD readers/writers the interop tests compare against.
+# Installs the independent VHD readers/writers the interop tests compare against, nginx (HTTP range reads)
+# and chromium (the browser tests).
 # Idempotent; runs as root without sudo (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(qemu-utils libvhdi-utils python3-libvhdi 7zip)
+packages=(qemu-utils libvhdi-utils python3-libvhdi 7zip nginx-light chromium)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -20,6 +20,7 @@ import * as readChain from './cases/read-chain.mjs';
 import * as mergeCase from './cases/merge.mjs';
 import * as parseCase from './cases/parse.mjs';
 import * as memoryCase from './cases/memory.mjs';
+import * as httpRead from './cases/http-read.mjs';
 
 const CASES = [
   { number: 1, title: 'Create a differencing child of a sparse 2040 GiB parent', module: createChild },
@@ -28,6 +29,7 @@ const CASES = [
   { number: 4, title: 'Merge a child into its parent', module: mergeCase },
   { number: 5, title: 'Parse: footer + header + BAT, and streaming parse', module: parseCase },
   { number: 6, title: 'Peak memory reading growing chains', module: memoryCase },
+  { number: 7, title: 'Read a file over HTTP from a local nginx', module: httpRead },
 ];
 
 const { values: options } = parseArgs({

@@ -18,6 +18,7 @@ import { ProblemList, strictValue, VhdFormatError } from './errors.js';
 import type { Lenient } from './errors.js';
 import type { EncodeOptions } from './footer.js';
 import { DYNAMIC_HEADER_FIELDS, LOCATOR_ENTRY_FIELDS, LOCATOR_ENTRY_SIZE } from './field-tables.js';
+import { decodeDynamicHeaderFields, decodeLocatorEntryFields } from './generated/field-decoders.js';
 import { emptyLocatorEntry, isUnusedLocator, locatorDataSpaceBytes } from './parent-locator.js';
 import type { ParentLocatorEntry } from './parent-locator.js';
 import { recordCodec } from './record-codec.js';
@@ -56,8 +57,8 @@ export interface HeaderContext {
   fileSize?: number;
 }
 
-const codec = recordCodec(DYNAMIC_HEADER_FIELDS);
-const locatorCodec = recordCodec(LOCATOR_ENTRY_FIELDS);
+const codec = recordCodec(DYNAMIC_HEADER_FIELDS, decodeDynamicHeaderFields);
+const locatorCodec = recordCodec(LOCATOR_ENTRY_FIELDS, decodeLocatorEntryFields);
 const H = DYNAMIC_HEADER_FIELDS;
 const L = LOCATOR_ENTRY_FIELDS;
 /** The footer copy and the header occupy the file's first 1536 bytes. */

@@ -1,6 +1,6 @@
 /**
  * The byte layout of each fixed-size structure: one table per structure, read by both the decoder
- * (which builds a binary-parser from it) and the encoder (which writes through a DataView).
+ * (compiled into a binary-parser decoder at build time) and the encoder (which writes through a DataView).
  * Offsets are relative to the start of the structure (vhd-format.md §2, §4, §5).
  */
 import type { VhdFormatErrorCode } from './errors.js';

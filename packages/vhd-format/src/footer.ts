@@ -14,6 +14,7 @@ import {
 import { ProblemList, strictValue, VhdFormatError } from './errors.js';
 import type { Lenient } from './errors.js';
 import { FOOTER_FIELDS } from './field-tables.js';
+import { decodeFooterFields } from './generated/field-decoders.js';
 import { geometryFromSize } from './geometry.js';
 import type { Geometry } from './geometry.js';
 import { recordCodec } from './record-codec.js';
@@ -54,7 +55,7 @@ export interface EncodeOptions {
   checksum?: 'compute' | 'keep';
 }
 
-const codec = recordCodec(FOOTER_FIELDS);
+const codec = recordCodec(FOOTER_FIELDS, decodeFooterFields);
 const F = FOOTER_FIELDS;
 const VALID_DISK_TYPES: readonly number[] = [DiskType.Fixed, DiskType.Dynamic, DiskType.Differencing];
 

@@ -103,3 +103,9 @@ export { checkImage } from './check/check-image.js';
 export type { CheckImageOptions, ImageCheck } from './check/check-image.js';
 export { MAX_ISSUE_EXAMPLES } from './check/issue-list.js';
 export type { CheckIssue, CheckSeverity } from './check/issue-list.js';
+
+export { httpSource } from './source/http-source.js';
+export type { HttpSource, HttpSourceOptions } from './source/http-source.js';
+export { VhdSourceError } from './source/source-error.js';
+export type { VhdSourceErrorCode, VhdSourceErrorDetails } from './source/source-error.js';
+export { parentUrl } from './source/parent-url.js';

@@ -1,8 +1,7 @@
 /**
- * Turns a field table into a decoder (binary-parser, compiled once) and an encoder (DataView), so
- * each offset is written exactly once, in field-tables.ts.
+ * Pairs a field table with its decoder (binary-parser, compiled at build time into src/generated) and an encoder
+ * (DataView), so each offset is written exactly once, in field-tables.ts.
  */
-import { Parser } from 'binary-parser';
 import { copyBytes, decodeLatin1, decodeUtf16, encodeLatin1, encodeUtf16, stripTrailingNuls } from './bytes.js';
 import { VhdFormatError } from './errors.js';
 import type { FieldKind, FieldSpec, FieldTable } from './field-tables.js';
@@ -41,32 +40,6 @@ function orderedFields(table: FieldTable): [string, FieldSpec][] {
     end = spec.offset + spec.size;
   }
   return fields;
-}
-
-function buildParser(fields: [string, FieldSpec][]): Parser {
-  let parser = new Parser().endianness('big');
-  let position = 0;
-  for (const [name, spec] of fields) {
-    if (spec.offset > position) parser = parser.seek(spec.offset - position);
-    switch (spec.kind) {
-      case 'u8':
-        parser = parser.uint8(name);
-        break;
-      case 'u16':
-        parser = parser.uint16be(name);
-        break;
-      case 'u32':
-        parser = parser.uint32be(name);
-        break;
-      case 'u64':
-        parser = parser.uint64be(name);
-        break;
-      default:
-        parser = parser.buffer(name, { length: spec.size });
-    }
-    position = spec.offset + spec.size;
-  }
-  return parser;
 }
 
 function fieldError(name: string, spec: FieldSpec, baseOffset: number, detail: string): VhdFormatError {
@@ -114,17 +87,19 @@ function writeField(view: DataView, target: Uint8Array, name: string, spec: Fiel
   }
 }
 
-export function recordCodec<T extends FieldTable>(table: T): RecordCodec<T> {
+/** Reads a table's fields by name; generated from the same table by scripts/generate-decoders.mjs. */
+export type FieldDecoder = (bytes: Uint8Array) => Record<string, unknown>;
+
+export function recordCodec<T extends FieldTable>(table: T, decodeFields: FieldDecoder): RecordCodec<T> {
   const fields = orderedFields(table);
   const last = fields[fields.length - 1];
   const byteSize = last ? last[1].offset + last[1].size : 0;
-  const parser = buildParser(fields);
 
   return {
     table,
     byteSize,
     decode(bytes) {
-      const parsed = parser.parse(bytes) as Record<string, unknown>;
+      const parsed = decodeFields(bytes);
       const record: Record<string, unknown> = {};
       for (const [name, spec] of fields) {
         const value = parsed[name];

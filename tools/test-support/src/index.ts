@@ -3,3 +3,4 @@ export { sharedFixtures, sharedFixturePath, type SharedFixtureFacts } from './sh
 export { repoFixtures, repoFixturePath, type RepoFixtureFacts } from './repo-fixtures.js';
 export { tempDir, sha256File, sha256Bytes, run, type RunResult } from './files.js';
 export { testFolder, type TestFolder } from './test-folders.js';
+export { nginx, startNginx, NGINX_BINARY, type NginxServer, type NginxLocation, type NginxProbe } from './nginx.js';
