@@ -1,0 +1,58 @@
+/** One image of the chain in full: footer, header, locators, warnings and the allocation map. */
+import type { ChainLayer } from '@vhdkit/vhd-format';
+import { readBlockFills, countFills } from './block-fill.js';
+import { imageChecksums } from './checksums.js';
+import { fieldTable, h } from './dom.js';
+import { drawMap, mapLegend } from './draw-map.js';
+import { humanBytes } from './format-values.js';
+import { footerRows, headerRows } from './image-fields.js';
+import { locatorRows, locatorTable } from './locator-rows.js';
+import { mapLayout } from './map-layout.js';
+
+const MAP_WIDTH = 960;
+const MAP_HEIGHT = 384;
+
+/** The layer's section, and a promise that settles when its allocation map is complete (it draws as it reads). */
+export async function layerSection(layer: ChainLayer, index: number): Promise<{ section: HTMLElement; mapDone: Promise<void> }> {
+  const { image } = layer;
+  const checksums = await imageChecksums(image);
+  const section = h(
+    'details',
+    { className: 'layer', data: { layer: String(index) } },
+    h('summary', {}, `#${index} ${layer.source.name}`),
+    h('div', { className: 'columns' },
+      fieldTable(`Footer (at offset ${image.footerOffset ?? 0}${image.footerLocation === 'copy' ? ', the copy: the trailing one is damaged' : ''})`, footerRows(image.footer, checksums.footer), { structure: 'footer' }),
+      image.header && fieldTable(`Dynamic header (at offset ${image.headerOffset})`, headerRows(image.header, checksums.header), { structure: 'header' }),
+    ),
+  );
+  if (index === 0) section.open = true;
+  if (image.header) section.append(locatorTable(await locatorRows(image)));
+  if (layer.warnings.length > 0) section.append(h('ul', { className: 'warnings' }, ...layer.warnings.map((warning) => h('li', {}, warning))));
+  const { figure, done } = allocationMap(layer);
+  section.append(figure);
+  return { section, mapDone: done };
+}
+
+function allocationMap(layer: ChainLayer): { figure: HTMLElement; done: Promise<void> } {
+  const { image } = layer;
+  const figure = h('figure', { className: 'allocation' });
+  if (!image.geometry) {
+    figure.append(h('figcaption', {}, 'Fixed disk: every sector is stored in the file, in order (no allocation table).'));
+    return { figure, done: Promise.resolve() };
+  }
+  const blockCount = Math.min(image.bat!.length, Math.ceil(image.footer.currentSize / image.geometry.blockSize));
+  const layout = mapLayout(blockCount, MAP_WIDTH, MAP_HEIGHT);
+  const canvas = h('canvas', { className: 'map', data: { state: 'reading' } });
+  const caption = h('figcaption', {}, `Block allocation map: ${blockCount.toLocaleString('en-US')} blocks of ${humanBytes(image.geometry.blockSize)}` +
+    (layout.blocksPerCell > 1 ? `, one pixel per ${layout.blocksPerCell} blocks (showing the most written)` : ''));
+  const legend = h('div', {});
+  figure.append(caption, canvas, legend);
+  const done = readBlockFills(image, { onProgress: (partial) => drawMap(canvas, layout, partial) }).then((fills) => {
+    if (fills) {
+      drawMap(canvas, layout, fills);
+      legend.replaceChildren(mapLegend(countFills(fills)));
+    }
+    canvas.dataset.state = 'done';
+  });
+  return { figure, done };
+}
