@@ -5,15 +5,16 @@
  * open time the page measures. Any console error or CSP violation fails the test.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
 import type { SharedFixtureFacts } from '@vhdkit/test-support';
-import { createDynamicDisk } from '@vhdkit/vhd-diff';
-import { uniqueIdFromString } from '@vhdkit/vhd-format';
+import { createDynamicDisk, openDisk } from '@vhdkit/vhd-diff';
+import { bytesSource, readImage, uniqueIdFromString } from '@vhdkit/vhd-format';
 import { startStaticServer } from '../scripts/static-server.mjs';
 import { chromiumProbe, launchChromium, watchPageErrors } from './chromium.js';
 import { BlockFill, chainIds, drawnMap, fieldNote, fieldValue, finished, legendCounts, locatorPaths } from './page-reads.js';
@@ -40,6 +41,7 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
   let windowsParentPath: string;
   let bigPath: string;
   let notVhdPath: string;
+  let patternPath: string;
 
   beforeAll(async () => {
     if (!existsSync(join(dist, 'inspector.js'))) throw new Error(`${dist} has no built page: run npm run build`);
@@ -49,6 +51,7 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     await createDynamicDisk(windowsParentPath, windowsChild.currentSize, { uniqueId: uniqueIdFromString(windowsChild.parentUniqueId!) });
     bigPath = join(folder.path, 'sparse-2040-gib.vhd');
     await createDynamicDisk(bigPath, MAX_SIZE);
+    patternPath = await writePatternImage(join(folder.path, 'pattern.vhd'));
     notVhdPath = join(folder.path, 'notes.vhd');
     await writeFile(notVhdPath, 'not a disk image\n'.repeat(100));
     server = await startStaticServer({
@@ -146,12 +149,32 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     expect(await page.textContent('.error-box .code')).toBe('VhdFormatError NO_FOOTER');
   });
 
+  it('draws fully written, partly written, allocated-but-unwritten and empty blocks', async () => {
+    await openPage();
+    await page.setInputFiles('#file-input', [patternPath]);
+    expect(await finished(page)).toBe('done');
+    const expected = {
+      [BlockFill.Empty]: PATTERN_BLOCKS - PATTERN.full.length - PATTERN.partly.length - PATTERN.unwritten.length,
+      [BlockFill.Allocated]: PATTERN.unwritten.length,
+      [BlockFill.Partly]: PATTERN.partly.length,
+      [BlockFill.Full]: PATTERN.full.length,
+    };
+    expect(await legendCounts(page, 0)).toEqual(expected);
+    const map = await drawnMap(page, 0);
+    expect(map.blocksPerCell).toBe(1);
+    expect(map.unknown).toBe(0);
+    expect(map.cells).toEqual(expected);
+    // An allocated block whose bitmap marks nothing is worth knowing, not an error.
+    expect(await page.getAttribute('.check tr[data-code="EMPTY_BITMAP"]', 'data-count')).toBe('1');
+    expect(await page.getAttribute('.check', 'data-ok')).toBe('true');
+    await page.screenshot({ path: join(screenshotDir, 'inspector-map.png'), fullPage: true });
+  });
+
   it('opens a 2040 GiB sparse image and draws its ~1 M blocks grouped per pixel', async () => {
     await openPage();
     await page.setInputFiles('#file-input', [bigPath]);
     expect(await finished(page)).toBe('done');
     const openMs = Number(await page.getAttribute('.timing', 'data-open-ms'));
-    console.log(`[inspector] 2040 GiB sparse image: metadata opened in the page in ${openMs.toFixed(1)} ms (issue target < 100 ms)`);
     expect(openMs).toBeGreaterThan(0);
     expect(await fieldValue(page, 0, 'footer', 'currentSize')).toBe('2,190,433,320,960 bytes (2040 GiB)');
     const blocks = MAX_SIZE / (2 * 1024 * 1024);
@@ -161,5 +184,47 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     expect(map.cells).toEqual({ [BlockFill.Empty]: Math.ceil(blocks / map.blocksPerCell) });
     expect(await page.getAttribute('.check', 'data-ok')).toBe('true');
     await page.screenshot({ path: join(screenshotDir, 'inspector-2040-gib.png'), fullPage: true });
+    // Again, with the page's code compiled and the file in the cache: the figure a user sees from the second image on.
+    await page.setInputFiles('#file-input', []);
+    await page.setInputFiles('#file-input', [bigPath]);
+    await page.waitForFunction((first) => document.querySelector<HTMLElement>('.timing')?.dataset.openMs !== first, String(openMs));
+    expect(await finished(page)).toBe('done');
+    const againMs = Number(await page.getAttribute('.timing', 'data-open-ms'));
+    // A figure for the issue's note (target < 100 ms), not an assertion: timing belongs to benchmarks.
+    console.log(`[inspector] 2040 GiB sparse image metadata opened in the page in ${openMs.toFixed(1)} ms (first), ${againMs.toFixed(1)} ms (again); load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
   });
 });
+
+const PATTERN_BLOCK_BYTES = 2 * 1024 * 1024;
+const PATTERN_BLOCKS = 256;
+/** Which blocks of the pattern image get which fill. */
+const PATTERN = {
+  full: [0, 1, 2, 3, 64, 65, 66, 67, 68, 69, 70, 71, 200],
+  partly: [8, 9, 10, 100, 101, 102, 103, 255],
+  unwritten: [150],
+};
+
+/**
+ * A 512 MiB dynamic image with every kind of block: written whole, one sector written, and (its bitmap zeroed
+ * afterwards, as an interrupted write can leave it) allocated with nothing marked.
+ */
+async function writePatternImage(path: string): Promise<string> {
+  await createDynamicDisk(path, PATTERN_BLOCKS * PATTERN_BLOCK_BYTES);
+  const disk = await openDisk(path, { writable: true });
+  try {
+    const block = new Uint8Array(PATTERN_BLOCK_BYTES).fill(0x5a);
+    for (const index of PATTERN.full) await disk.write(block, index * PATTERN_BLOCK_BYTES);
+    for (const index of [...PATTERN.partly, ...PATTERN.unwritten]) await disk.write(block.subarray(0, 512), index * PATTERN_BLOCK_BYTES + 4096);
+    await disk.flush();
+  } finally {
+    await disk.close();
+  }
+  const image = await readImage(bytesSource(new Uint8Array(await readFile(path))));
+  const file = await open(path, 'r+');
+  try {
+    for (const index of PATTERN.unwritten) await file.write(new Uint8Array(image.geometry!.bitmapByteSize), 0, image.geometry!.bitmapByteSize, image.bat![index]! * 512);
+  } finally {
+    await file.close();
+  }
+  return path;
+}
