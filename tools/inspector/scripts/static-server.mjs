@@ -23,7 +23,7 @@ const TYPES = {
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
 export async function startStaticServer({ mounts, host = '127.0.0.1', port = 0, csp = PAGE_CSP }) {
-  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const prefixes = Object.keys(mounts).toSorted((a, b) => b.length - a.length);
   const server = createServer((request, response) => {
     serve(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500);
@@ -34,12 +34,12 @@ export async function startStaticServer({ mounts, host = '127.0.0.1', port = 0, 
   async function serve(request, response) {
     response.setHeader('Content-Security-Policy', csp);
     response.setHeader('X-Content-Type-Options', 'nosniff');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return end(response, 405);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405);
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     const file = resolveFile(path);
-    if (!file) return end(response, 404);
+    if (!file) return answer(response, 404);
     const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) return end(response, 404);
+    if (!info?.isFile()) return answer(response, 404);
     const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     response.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
     response.setHeader('Accept-Ranges', 'bytes');
@@ -47,13 +47,13 @@ export async function startStaticServer({ mounts, host = '127.0.0.1', port = 0, 
     response.setHeader('Last-Modified', info.mtime.toUTCString());
     response.setHeader('Cache-Control', 'no-cache');
     const ifMatch = request.headers['if-match'];
-    if (ifMatch && ifMatch !== '*' && !ifMatch.split(',').some((tag) => tag.trim() === etag)) return end(response, 412);
+    if (ifMatch && ifMatch !== '*' && !ifMatch.split(',').some((tag) => tag.trim() === etag)) return answer(response, 412);
     const range = parseRange(request.headers.range, info.size);
     const ifRange = request.headers['if-range'];
     const rangeApplies = range !== undefined && (!ifRange || ifRange === etag || ifRange === info.mtime.toUTCString());
     if (range === null) {
       response.setHeader('Content-Range', `bytes */${info.size}`);
-      return end(response, 416);
+      return answer(response, 416);
     }
     if (!rangeApplies) {
       response.writeHead(200, { 'Content-Length': info.size });
@@ -104,7 +104,7 @@ function parseRange(header, size) {
   return start > end || start >= size ? null : { start, end };
 }
 
-function end(response, status) {
+function answer(response, status) {
   response.writeHead(status);
   response.end();
 }

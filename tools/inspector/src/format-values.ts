@@ -30,9 +30,13 @@ export function hex32(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
-/** A four-character code with NULs and other controls shown as escapes ('tap\0' → 'tap\0'). */
+/** A four-character code, quoted, with unprintable characters as \xNN escapes ('tap\0' → 'tap\x00'). */
 export function fourCc(text: string): string {
-  return `'${text.replace(/[\u0000-\u001f\u007f-\u00a0]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  const shown = [...text].map((char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x20 || (code >= 0x7f && code <= 0xa0) ? `\\x${code.toString(16).padStart(2, '0')}` : char;
+  });
+  return `'${shown.join('')}'`;
 }
 
 /** VHD seconds as an ISO date, with the raw number. */

@@ -28,8 +28,11 @@ const MAX_SIZE = 2040 * 1024 ** 3;
 const browserProbe = chromiumProbe();
 const shared = sharedFixtures();
 
+function facts(file: string): SharedFixtureFacts {
+  return shared.facts.find((fact) => fact.file === file)!;
+}
+
 describe.skipIf(!browserProbe.available || !shared.available)('inspector page in chromium', () => {
-  const facts = (file: string): SharedFixtureFacts => shared.facts.find((fact) => fact.file === file)!;
   const windowsChild = facts('dfvfs-fat-differential.vhd');
   const qemuChild = facts('dfvfs-image-differential.vhd');
   const qemuParent = facts('dfvfs-image.vhd');
