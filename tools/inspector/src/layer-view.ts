@@ -7,13 +7,14 @@ import { drawMap, mapLegend } from './draw-map.js';
 import { humanBytes } from './format-values.js';
 import { footerRows, headerRows } from './image-fields.js';
 import { locatorRows, locatorTable } from './locator-rows.js';
+import { describeCellsOnHover } from './map-hover.js';
 import { mapLayout } from './map-layout.js';
 
 const MAP_WIDTH = 960;
 const MAP_HEIGHT = 384;
 
 /** The layer's section, and a promise that settles when its allocation map is complete (it draws as it reads). */
-export async function layerSection(layer: ChainLayer, index: number): Promise<{ section: HTMLElement; mapDone: Promise<void> }> {
+export async function layerSection(layer: ChainLayer, index: number, signal?: AbortSignal): Promise<{ section: HTMLElement; mapDone: Promise<void> }> {
   const { image } = layer;
   const checksums = await imageChecksums(image);
   const section = h(
@@ -28,12 +29,12 @@ export async function layerSection(layer: ChainLayer, index: number): Promise<{ 
   if (index === 0) section.open = true;
   if (image.header) section.append(locatorTable(await locatorRows(image)));
   if (layer.warnings.length > 0) section.append(h('ul', { className: 'warnings' }, ...layer.warnings.map((warning) => h('li', {}, warning))));
-  const { figure, done } = allocationMap(layer);
+  const { figure, done } = allocationMap(layer, signal);
   section.append(figure);
   return { section, mapDone: done };
 }
 
-function allocationMap(layer: ChainLayer): { figure: HTMLElement; done: Promise<void> } {
+function allocationMap(layer: ChainLayer, signal?: AbortSignal): { figure: HTMLElement; done: Promise<void> } {
   const { image } = layer;
   const figure = h('figure', { className: 'allocation' });
   if (!image.geometry) {
@@ -46,10 +47,18 @@ function allocationMap(layer: ChainLayer): { figure: HTMLElement; done: Promise<
   const caption = h('figcaption', {}, `Block allocation map: ${blockCount.toLocaleString('en-US')} blocks of ${humanBytes(image.geometry.blockSize)}` +
     (layout.blocksPerCell > 1 ? `, one pixel per ${layout.blocksPerCell} blocks (showing the most written)` : ''));
   const legend = h('div', {});
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', `allocation map of ${blockCount} blocks; the legend below counts each kind`);
   figure.append(caption, canvas, legend);
-  const done = readBlockFills(image, { onProgress: (partial) => drawMap(canvas, layout, partial) }).then((fills) => {
+  let latest: Uint8Array = new Uint8Array(0);
+  describeCellsOnHover(canvas, layout, image.geometry.blockSize, () => latest);
+  const draw = (fills: Uint8Array): void => {
+    latest = fills;
+    drawMap(canvas, layout, fills);
+  };
+  const done = readBlockFills(image, { onProgress: draw, signal }).then((fills) => {
     if (fills) {
-      drawMap(canvas, layout, fills);
+      draw(fills);
       legend.replaceChildren(mapLegend(countFills(fills)));
     }
     canvas.dataset.state = 'done';

@@ -22,6 +22,8 @@ const status = byId('status', HTMLElement);
 const output = byId('output', HTMLElement);
 /** Each open bumps it; work of an older open stops drawing once a newer one starts. */
 let generation = 0;
+/** Cancels the bitmap reads of the previous open and closes its sources (HTTP connections). */
+let releasePrevious: () => void = () => {};
 
 byId('file-input', HTMLInputElement).addEventListener('change', (event) => {
   const files = [...((event.target as HTMLInputElement).files ?? [])];
@@ -43,11 +45,20 @@ if (linked) {
 async function inspect(what: string, start: () => Promise<ChainStart>): Promise<void> {
   const mine = ++generation;
   const current = (): boolean => mine === generation;
+  releasePrevious();
+  const cancel = new AbortController();
+  const sources: RandomAccessSource[] = [];
+  releasePrevious = () => {
+    cancel.abort();
+    for (const source of sources) void source.close?.().catch(() => undefined);
+  };
   setStatus('opening', `Opening ${what}…`);
   clear(output);
   try {
     const { top, resolveParent } = await start();
+    sources.push(top);
     const opened = await openChain(top, resolveParent);
+    sources.push(...opened.layers.slice(1).map((layer) => layer.source));
     if (!current()) return;
     output.append(
       h('p', { className: 'timing', data: { openMs: String(opened.openMs) } }, `Metadata (footer, header, locators, BAT${opened.layers.length > 1 ? ' of every image' : ''}) opened in ${milliseconds(opened.openMs)}.`),
@@ -58,12 +69,12 @@ async function inspect(what: string, start: () => Promise<ChainStart>): Promise<
     output.append(checkSection);
     const maps: Promise<void>[] = [];
     for (const [index, layer] of opened.layers.entries()) {
-      const { section, mapDone } = await layerSection(layer, index);
+      const { section, mapDone } = await layerSection(layer, index, cancel.signal);
       if (!current()) return;
       output.append(section);
       maps.push(mapDone);
     }
-    const check = await checkImage(top, { resolveParent });
+    const check = await checkImage(top, { resolveParent, signal: cancel.signal });
     if (!current()) return;
     checkSection.replaceChildren(h('h2', {}, 'Check'), checkReport(check));
     await Promise.all(maps);
