@@ -85,6 +85,20 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     expect(pageErrors).toEqual([]);
   });
 
+  it('runs under a policy that refuses inline scripts, and the test sees the violation', async () => {
+    await openPage();
+    const inlineRan = await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'document.body.dataset.inlineRan = "yes"';
+      document.body.append(script);
+      return document.body.dataset.inlineRan === 'yes';
+    });
+    expect(inlineRan).toBe(false);
+    await expect.poll(() => pageErrors.filter((error) => error.includes('CSP violation: script-src')).length).toBeGreaterThan(0);
+    // This violation was provoked on purpose; every other test must have none.
+    pageErrors.length = 0;
+  });
+
   /** The Windows-made child's fields, locators, chain, check and map, as the page shows them. */
   async function expectWindowsChain(parentName: string): Promise<void> {
     expect(await finished(page)).toBe('done');
