@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
 import type { SharedFixtureFacts } from '@vhdkit/test-support';
-import { createDynamicDisk, openDisk } from '@vhdkit/vhd-diff';
+import { createDynamicDisk, createFixedDisk, openDisk } from '@vhdkit/vhd-diff';
 import { bytesSource, readImage, uniqueIdFromString } from '@vhdkit/vhd-format';
 import { startStaticServer } from '../scripts/static-server.mjs';
 import { chromiumProbe, launchChromium, watchPageErrors } from './chromium.js';
@@ -45,6 +45,7 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
   let bigPath: string;
   let notVhdPath: string;
   let patternPath: string;
+  let fixedPath: string;
 
   beforeAll(async () => {
     if (!existsSync(join(dist, 'inspector.js'))) throw new Error(`${dist} has no built page: run npm run build`);
@@ -55,6 +56,8 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     bigPath = join(folder.path, 'sparse-2040-gib.vhd');
     await createDynamicDisk(bigPath, MAX_SIZE);
     patternPath = await writePatternImage(join(folder.path, 'pattern.vhd'));
+    fixedPath = join(folder.path, 'fixed.vhd');
+    await createFixedDisk(fixedPath, 3 * 1024 * 1024);
     notVhdPath = join(folder.path, 'notes.vhd');
     await writeFile(notVhdPath, 'not a disk image\n'.repeat(100));
     server = await startStaticServer({
@@ -164,6 +167,31 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     expect(await finished(page)).toBe('error');
     expect(await page.getAttribute('.error-box', 'data-code')).toBe('NO_FOOTER');
     expect(await page.textContent('.error-box .code')).toBe('VhdFormatError NO_FOOTER');
+  });
+
+  it('shows a fixed image: footer only, no table to draw', async () => {
+    await openPage();
+    await page.setInputFiles('#file-input', [fixedPath]);
+    expect(await finished(page)).toBe('done');
+    expect(await fieldValue(page, 0, 'footer', 'diskType')).toBe('2 (fixed)');
+    expect(await fieldValue(page, 0, 'footer', 'dataOffset')).toBe('0xffffffffffffffff (none)');
+    expect(await fieldValue(page, 0, 'footer', 'currentSize')).toBe('3,145,728 bytes (3 MiB)');
+    expect(await page.$$('details[data-layer="0"] table[data-structure="header"]')).toHaveLength(0);
+    expect(await page.$$('details[data-layer="0"] canvas.map')).toHaveLength(0);
+    expect(await page.textContent('details[data-layer="0"] figure.allocation')).toContain('Fixed disk');
+    expect(await page.getAttribute('.check', 'data-ok')).toBe('true');
+  });
+
+  it('shows the HTTP status of a URL that is not there as a typed error', async () => {
+    await openPage();
+    await page.fill('#url-input', `${server.url}/images/missing.vhd`);
+    await page.click('#url-form button');
+    expect(await finished(page)).toBe('error');
+    expect(await page.getAttribute('.error-box', 'data-code')).toBe('HTTP_STATUS');
+    expect(await page.textContent('.error-box .code')).toBe('VhdSourceError HTTP_STATUS');
+    expect(await page.textContent('.error-box')).toContain('HTTP status 404');
+    // The browser logs the failed request itself; that is the expected 404, not a page fault.
+    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((error) => !error.includes('404 (Not Found)')));
   });
 
   it('draws fully written, partly written, allocated-but-unwritten and empty blocks', async () => {
