@@ -1,5 +1,5 @@
 /** The chain at a glance: one row per image, top first. */
-import { diskTypeName, uniqueIdToString } from '@vhdkit/vhd-format';
+import { DiskType, diskTypeName, uniqueIdToString } from '@vhdkit/vhd-format';
 import type { ChainLayer } from '@vhdkit/vhd-format';
 import { h } from './dom.js';
 import { humanBytes } from './format-values.js';
@@ -22,7 +22,7 @@ export function chainTable(layers: readonly ChainLayer[]): HTMLElement {
         h('td', {}, humanBytes(footer.currentSize)),
         h('td', {}, humanBytes(layer.image.size)),
         h('td', { className: 'id' }, uniqueIdToString(footer.uniqueId)),
-        h('td', { className: 'path' }, footer.diskType === 4 ? (parent ?? '') : '—'),
+        h('td', { className: 'path' }, footer.diskType === DiskType.Differencing ? (parent ?? '') : '—'),
       );
     })),
   );

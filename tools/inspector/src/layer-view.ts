@@ -4,6 +4,7 @@ import { readBlockFills, countFills } from './block-fill.js';
 import { imageChecksums } from './checksums.js';
 import { fieldTable, h } from './dom.js';
 import { drawMap, mapLegend } from './draw-map.js';
+import { errorBox } from './error-box.js';
 import { humanBytes } from './format-values.js';
 import { footerRows, headerRows } from './image-fields.js';
 import { locatorRows, locatorTable } from './locator-rows.js';
@@ -62,6 +63,10 @@ function allocationMap(layer: ChainLayer, signal?: AbortSignal): { figure: HTMLE
       legend.replaceChildren(mapLegend(countFills(fills)));
     }
     canvas.dataset.state = 'done';
+  }).catch((error: unknown) => {
+    // The rest of the page stays useful: the map shows what it read, and why it stopped.
+    canvas.dataset.state = 'failed';
+    figure.append(errorBox('The allocation map could not be read completely.', error));
   });
   return { figure, done };
 }
