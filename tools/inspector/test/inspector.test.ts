@@ -5,7 +5,7 @@
  * open time the page measures. Any console error or CSP violation fails the test.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,30 @@ describe.skipIf(!browserProbe.available || !shared.available)('inspector page in
     expect(await finished(page)).toBe('error');
     expect(await page.getAttribute('.error-box', 'data-code')).toBe('NO_FOOTER');
     expect(await page.textContent('.error-box .code')).toBe('VhdFormatError NO_FOOTER');
+  });
+
+  it('ends every hostile image with its fields or a typed error, never a page fault', async () => {
+    await openPage();
+    const hostileDir = join(shared.dir, 'hostile');
+    const images = (await readdir(hostileDir)).filter((name) => name.endsWith('.vhd')).toSorted();
+    expect(images.length).toBeGreaterThan(0);
+    const outcomes: Record<string, string> = {};
+    for (const name of images) {
+      await page.setInputFiles('#file-input', []);
+      await page.setInputFiles('#file-input', [join(hostileDir, name)]);
+      const state = await finished(page);
+      const codes = await page.$$eval('.error-box', (boxes) => boxes.map((box) => (box as HTMLElement).dataset.code ?? ''));
+      // An error is shown with its typed code (an untyped one would have an empty code).
+      expect(codes.every((code) => code.length > 0), `${name}: ${codes.join(', ')}`).toBe(true);
+      if (state === 'error') expect(codes.length, name).toBeGreaterThan(0);
+      outcomes[name] = state === 'done' ? `shown, check ${await page.getAttribute('.check', 'data-ok') === 'true' ? 'ok' : 'errors'}` : `error ${codes.join(', ')}`;
+    }
+    console.log('[inspector] hostile images:', outcomes);
+    // The documented ones (hostile/README.md): a block size the reader must refuse, a fixed image shorter than its
+    // size, and a damaged trailing footer whose intact copy is used.
+    expect(outcomes['block-size-0-dynamic.vhd']).toBe('error BAD_BLOCK_SIZE');
+    expect(outcomes['fixed-footer-only.vhd']).toBe('error TRUNCATED');
+    expect(outcomes['repair-bad-trailing-footer-a.vhd']).toMatch(/^shown/);
   });
 
   it('shows a fixed image: footer only, no table to draw', async () => {
