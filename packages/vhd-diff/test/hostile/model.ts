@@ -213,7 +213,7 @@ export function buildImage(model: ImageModel, parent: ImageModel | undefined): B
 }
 
 /** Block sizes of valid images: small ones keep files tiny; 2 MiB now and then, as real images have. */
-const VALID_BLOCK_SIZES = [4096, 4096, 4096, 4096, 8192, 8192, 16384, 65536, 512 * 1024, 2 * 1024 * 1024];
+const VALID_BLOCK_SIZES = [4096, 4096, 4096, 4096, 4096, 4096, 8192, 8192, 8192, 16384, 16384, 65536, 65536, 512 * 1024, 2 * 1024 * 1024, 512];
 
 function randomBlocks(random: Random, virtualSize: number, blockSize: number, differencing: boolean): Map<number, BlockModel> {
   const blocks = new Map<number, BlockModel>();
@@ -224,18 +224,11 @@ function randomBlocks(random: Random, virtualSize: number, blockSize: number, di
     const full = random.chance(0.5);
     const bitmap = Array.from({ length: sectorsPerBlock }, () => full || random.chance(0.5));
     // Real dynamic writers zero what the bitmap leaves clear; differencing blocks may hold anything there.
-    const data = blockSize > 65536 ? sparsePattern(random, blockSize) : random.bytes(blockSize);
+    const data = random.sectors(blockSize);
     if (!differencing) bitmap.forEach((set, sector) => { if (!set) data.fill(0, sector * SECTOR, (sector + 1) * SECTOR); });
     blocks.set(index, { bitmap, data });
   }
   return blocks;
-}
-
-/** Large blocks: a random byte per sector (cheaper to draw), still distinct per sector. */
-function sparsePattern(random: Random, length: number): Uint8Array {
-  const data = new Uint8Array(length);
-  for (let sector = 0; sector < length / SECTOR; sector++) data.fill(random.next() & 0xff, sector * SECTOR, (sector + 1) * SECTOR);
-  return data;
 }
 
 /** A valid chain, top image first: a fixed or dynamic image alone, or a differencing chain of 2–3 images. */
@@ -252,7 +245,7 @@ export function randomChain(random: Random): ImageModel[] {
     const name = `img${level}.vhd`;
     const uniqueId = random.bytes(16);
     if (kind === 'fixed') {
-      chain.unshift({ name, kind, virtualSize, uniqueId, data: virtualSize > 65536 ? sparsePattern(random, virtualSize) : random.bytes(virtualSize) });
+      chain.unshift({ name, kind, virtualSize, uniqueId, data: random.sectors(virtualSize) });
     } else {
       chain.unshift({ name, kind, virtualSize, uniqueId, blockSize, blocks: randomBlocks(random, virtualSize, blockSize, kind === 'differencing') });
     }
