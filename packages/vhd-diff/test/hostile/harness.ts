@@ -35,8 +35,12 @@ export const CASE_TIME_LIMIT_MS = 5_000;
 export const CASE_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 /** Virtual disks up to this size are read whole; larger ones (mutated sizes) at sampled ranges. */
 const FULL_READ_LIMIT = 16 * 1024 * 1024;
-/** Planted beside every case folder; a locator may point at it, and no error message may quote it. */
-export const SECRET_MARKER = 'HOSTILE-SECRET-7f3a';
+/**
+ * Planted beside every case folder (longer than a footer, so a reader that takes it for a VHD has bytes to
+ * quote); a locator may point at it, and no error message may quote any 6 bytes of it.
+ */
+const SECRET_TEXT = 'SECRET'.repeat(400);
+const QUOTES_SECRET = /SECRET|ECRETS|CRETSE|RETSEC|ETSECR|TSECRE|root:x:/;
 
 /** The case's chain, mutated, with what was done (for reproducing a seed without running the readers). */
 export function generateCase(seed: number): { images: BuiltImage[]; mutations: string[] } {
@@ -69,7 +73,7 @@ async function step<T>(what: string, action: () => Promise<T>): Promise<{ value:
     if (error instanceof Defect) throw error;
     const text = describe(error);
     const quoted = `${text} ${error instanceof Error ? String(error.cause ?? '') : ''}`;
-    if (quoted.includes(SECRET_MARKER) || quoted.includes('root:x:')) {
+    if (QUOTES_SECRET.test(quoted)) {
       throw new Defect('leak', `${what}: ${text}`);
     }
     if (!isTyped(error)) throw new Defect('untyped', `${what}: ${text}${error instanceof Error && error.stack ? ` @ ${error.stack.split('\n')[1]?.trim()}` : ''}`);
@@ -200,7 +204,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Runs case `seed` in a fresh sub-folder of `folder` (removed afterwards) and classifies it. `folder` should hold
- * `secret.txt` with SECRET_MARKER (see plantSecret), so a locator pointing outside the chain has something to leak.
+ * `secret.txt` (see plantSecret), so a locator pointing outside the chain has something to leak.
  */
 export async function runCase(seed: number, folder: string): Promise<CaseOutcome> {
   const { images, mutations } = generateCase(seed);
@@ -248,5 +252,5 @@ function openDescriptors(): number {
 
 /** Writes the file a hostile locator (`..\secret.txt`) reaches from any case folder. */
 export async function plantSecret(folder: string): Promise<void> {
-  await writeFile(join(folder, 'secret.txt'), `${SECRET_MARKER}\nroot:x:0:0:root:/root:/bin/bash\n`);
+  await writeFile(join(folder, 'secret.txt'), SECRET_TEXT);
 }
