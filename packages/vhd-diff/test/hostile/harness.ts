@@ -91,7 +91,8 @@ function readPlan(virtualSize: number, random: Random): { offset: number; length
   if (virtualSize <= FULL_READ_LIMIT) {
     const plan: { offset: number; length: number }[] = [];
     // Whole disk in one call, or in chunks of random (often unaligned) sizes.
-    const chunk = random.pick([virtualSize, 65536, 4096 + 17, 512, 1_000_000]);
+    // Small pieces only on small disks: thousands of reads per case would cost more than they find.
+    const chunk = Math.max(random.pick([virtualSize, 65536, 4096 + 17, 512, 1_000_000]), Math.ceil(virtualSize / 64));
     for (let offset = 0; offset < virtualSize; offset += chunk) plan.push({ offset, length: Math.min(chunk, virtualSize - offset) });
     return plan;
   }
