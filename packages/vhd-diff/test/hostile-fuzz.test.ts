@@ -37,6 +37,18 @@ function modelBytes(chain: ImageModel[], level = 0): Uint8Array {
   return out;
 }
 
+/** A dynamic image (seed chosen so the base is dynamic with an allocated block) with one field patched. */
+function patchedDynamic(patch: (bytes: Uint8Array, view: DataView, headerOffset: number, tableOffset: number) => void) {
+  for (let seed = 1; ; seed++) {
+    const chain = randomChain(new Random(seed));
+    if (chain.length !== 1 || chain[0]!.kind !== 'dynamic' || chain[0]!.blocks!.size === 0) continue;
+    const [image] = buildChain(chain);
+    const view = new DataView(image!.bytes.buffer);
+    patch(image!.bytes, view, image!.layout.headerOffset, image!.layout.tableOffset);
+    return judgeChain([image!.bytes]);
+  }
+}
+
 describe('hostile generator and oracle', () => {
   it('builds the same case from the same seed', () => {
     const first = generateCase(4242);
@@ -55,20 +67,8 @@ describe('hostile generator and oracle', () => {
       expect(verdict.soft).toEqual([]);
       expect(Buffer.from(verdict.read(0, verdict.virtualSize)).equals(Buffer.from(modelBytes(chain)))).toBe(true);
     }
-    expect([...kinds].sort()).toEqual(['differencing>differencing>dynamic', 'differencing>differencing>fixed', 'differencing>dynamic', 'differencing>fixed', 'dynamic', 'fixed']);
+    expect(kinds).toEqual(new Set(['differencing>differencing>dynamic', 'differencing>differencing>fixed', 'differencing>dynamic', 'differencing>fixed', 'dynamic', 'fixed']));
   }, 60_000);
-
-  /** A dynamic image (seed chosen so the base is dynamic with an allocated block) with one field patched. */
-  function patchedDynamic(patch: (bytes: Uint8Array, view: DataView, headerOffset: number, tableOffset: number) => void) {
-    for (let seed = 1; ; seed++) {
-      const chain = randomChain(new Random(seed));
-      if (chain.length !== 1 || chain[0]!.kind !== 'dynamic' || chain[0]!.blocks!.size === 0) continue;
-      const [image] = buildChain(chain);
-      const view = new DataView(image!.bytes.buffer);
-      patch(image!.bytes, view, image!.layout.headerOffset, image!.layout.tableOffset);
-      return judgeChain([image!.bytes]);
-    }
-  }
 
   it.each([
     ['block size 1000', 32, 1000, 'block size'],
@@ -99,7 +99,7 @@ describe('hostile generator and oracle', () => {
       const chain = randomChain(new Random(seed));
       if (chain.length !== 2 || chain[1]!.kind !== 'fixed') continue;
       const [child, parent] = buildChain(chain);
-      const shortParent = Uint8Array.from([...parent!.bytes.subarray(SECTOR)]);
+      const shortParent = parent!.bytes.slice(SECTOR);
       expect(judgeChain([shortParent])).toMatchObject({ accepted: false, rule: 'fixed data area shorter than the disk' });
       const header = child!.layout.headerOffset;
       child!.bytes[header + 40]! ^= 1;

@@ -188,7 +188,8 @@ export function buildImage(model: ImageModel, parent: ImageModel | undefined): B
   cursor += Math.ceil((tableEntries * 4) / SECTOR) * SECTOR;
   const bitmapBytes = bitmapBytesFor(blockSize);
   const blockOffsets = new Map<number, number>();
-  for (const index of [...model.blocks!.keys()].sort((a, b) => a - b)) {
+  for (let index = 0; index < tableEntries; index++) {
+    if (!model.blocks!.has(index)) continue;
     blockOffsets.set(index, cursor);
     cursor += bitmapBytes + blockSize;
   }
