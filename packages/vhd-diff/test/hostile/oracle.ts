@@ -98,8 +98,9 @@ function chooseFooter(bytes: Uint8Array, soft: string[]): FooterChoice {
     const copy = bytes.subarray(0, 512);
     const type = dataView(copy).getUint32(60);
     if (checksumOk(copy) && footerProblem(copy, length - 512) === undefined && (type === 3 || type === 4)) {
+      // The damaged end may be anything (a truncated file ends in data): structures may run up to the end.
       soft.push('trailing footer damaged: copy at 0 used');
-      return { footer: copy, dataEnd: length - 512 };
+      return { footer: copy, dataEnd: length };
     }
   }
   if (intact) throw new Rejected(footerProblem(intact.footer, intact.dataEnd)!);
