@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
 import { generateCase, plantSecret, runCase } from './hostile/harness.js';
 import { SECTOR, buildChain, refreshChecksum, randomChain, type ImageModel } from './hostile/model.js';
-import { judgeChain } from './hostile/oracle.js';
+import { MustFail, judgeChain } from './hostile/oracle.js';
 import { Random } from './hostile/random.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -83,11 +83,12 @@ describe('hostile generator and oracle', () => {
     expect(verdict).toMatchObject({ accepted: false, rule });
   });
 
-  it('rejects a BAT entry pointing past the data area, and uses the copy at 0 when the trailing footer is damaged', () => {
+  it('fails every read of a block past the data area, and uses the copy at 0 when the trailing footer is damaged', () => {
     const outside = patchedDynamic((bytes, view, _, table) => {
       for (let entry = 0; entry < 4; entry++) if (view.getUint32(table + entry * 4) !== 0xffff_ffff) view.setUint32(table + entry * 4, bytes.length / SECTOR);
     });
-    expect(outside).toMatchObject({ accepted: false, rule: 'block outside the file' });
+    expect(outside).toMatchObject({ accepted: true, damagedImages: [0] });
+    if (outside.accepted) expect(() => outside.read(0, outside.virtualSize)).toThrow(MustFail);
     const damagedEnd = patchedDynamic((bytes) => {
       bytes[bytes.length - 512 + 70]! ^= 0xff; // unique id byte: the trailing checksum no longer matches
     });

@@ -6,8 +6,9 @@
  * Hard rules (a reader MUST refuse an image breaking them; issue 15): a footer (trailing, 511-byte, or the copy
  * at 0 when the end is damaged) with disk type 2/3/4 and a size up to 2040 GiB; a fixed image's data area at
  * least its stated size; a dynamic header inside the file with its cookie; a block size that is a power-of-two
- * number of sectors from 512 bytes to 256 MiB; a BAT inside the file covering the disk; every allocated block
- * the disk uses inside the file; a differencing image's parent unique id matching its parent.
+ * number of sectors from 512 bytes to 256 MiB; a BAT inside the file covering the disk; a differencing image's
+ * parent unique id matching its parent. A BAT entry whose block lies outside the file makes every read that
+ * consults it fail (readers may check entries lazily), and `check` must report it.
  * Soft findings (a reader may accept or refuse, but when it accepts, its bytes must equal the oracle's): bad
  * checksums, odd versions, overlapping structures, duplicate BAT entries, size differences within a chain.
  */
@@ -19,7 +20,18 @@ const UNUSED = 0xffff_ffff;
 
 export type OracleVerdict =
   | { accepted: false; image: number; rule: string }
-  | { accepted: true; virtualSize: number; soft: string[]; read: (offset: number, length: number) => Uint8Array };
+  | {
+      accepted: true;
+      virtualSize: number;
+      soft: string[];
+      /** Levels of the chain holding a BAT entry outside the file. */
+      damagedImages: number[];
+      /** The virtual bytes; throws MustFail when the range consults a block outside the file. */
+      read: (offset: number, length: number) => Uint8Array;
+    };
+
+/** Thrown by a verdict's `read` for a range no reader may return. */
+export class MustFail extends Error {}
 
 interface ParsedImage {
   kind: 'fixed' | 'dynamic' | 'differencing';
@@ -29,6 +41,8 @@ interface ParsedImage {
   blockSize: number;
   bitmapBytes: number;
   bat: Uint32Array;
+  /** Blocks whose BAT entry points (partly) outside the file. */
+  badBlocks: Set<number>;
   parentUniqueId: string;
 }
 
@@ -124,7 +138,7 @@ function parseImage(bytes: Uint8Array, soft: string[]): ParsedImage {
   if (view.getUint32(12) !== 0x0001_0000) soft.push('footer version');
   if (currentSize % SECTOR !== 0) soft.push('size not whole sectors');
   const uniqueId = hex(footer.subarray(68, 84));
-  const empty = { blockSize: 0, bitmapBytes: 0, bat: new Uint32Array(0), parentUniqueId: '' };
+  const empty = { blockSize: 0, bitmapBytes: 0, bat: new Uint32Array(0), badBlocks: new Set<number>(), parentUniqueId: '' };
   if (type === 2) {
     if (dataEnd < currentSize) throw new Rejected('fixed data area shorter than the disk');
     if (dataEnd > currentSize) soft.push('fixed data area longer than the disk');
@@ -148,19 +162,23 @@ function parseImage(bytes: Uint8Array, soft: string[]): ParsedImage {
   const bitmapBytes = Math.ceil(blockSize / SECTOR / 8 / SECTOR) * SECTOR;
   const bat = new Uint32Array(needed);
   const seen = new Set<number>();
+  const badBlocks = new Set<number>();
   for (let index = 0; index < needed; index++) {
     const entry = dataView(bytes).getUint32(table + index * 4);
     bat[index] = entry;
     if (entry === UNUSED) continue;
     const start = entry * SECTOR;
-    if (start + bitmapBytes + blockSize > dataEnd) throw new Rejected('block outside the file');
+    if (start + bitmapBytes + blockSize > dataEnd) {
+      badBlocks.add(index);
+      continue;
+    }
     if (start < headerOffset + 1024 || (start < table + entries * 4 && start + bitmapBytes + blockSize > table)) soft.push('block overlaps metadata');
     if (seen.has(entry)) soft.push('duplicate BAT entry');
     seen.add(entry);
   }
   return {
     kind: type === 3 ? 'dynamic' : 'differencing',
-    bytes, currentSize, uniqueId, blockSize, bitmapBytes, bat,
+    bytes, currentSize, uniqueId, blockSize, bitmapBytes, bat, badBlocks,
     parentUniqueId: hex(header.subarray(40, 56)),
   };
 }
@@ -180,6 +198,7 @@ function readInto(chain: ParsedImage[], level: number, offset: number, length: n
     const block = Math.floor(position / image.blockSize);
     const within = position % image.blockSize;
     const entry = image.bat[block]!;
+    if (image.badBlocks.has(block)) throw new MustFail(`block ${block} of image ${level} lies outside the file`);
     let own = false;
     if (entry !== UNUSED) {
       const sector = Math.floor(within / SECTOR);
@@ -229,6 +248,7 @@ export function judgeChain(files: Uint8Array[]): OracleVerdict {
     accepted: true,
     virtualSize,
     soft,
+    damagedImages: chain.flatMap((image, level) => (image.badBlocks.size > 0 ? [level] : [])),
     read(offset, length) {
       const out = new Uint8Array(length);
       readInto(chain, 0, offset, length, out, 0);
