@@ -141,8 +141,14 @@ async function main() {
   let done = 0;
   const started = Date.now();
   const harness = await import(pathToFileURL(join(dirname(worker), 'harness.js')).href);
+  const oracle = await import(pathToFileURL(join(dirname(worker), 'oracle.js')).href);
   const onOutcome = (outcome) => {
-    if (outcome.died) outcome.mutations = harness.generateCase(outcome.seed).mutations;
+    if (outcome.died) {
+      const { images, mutations } = harness.generateCase(outcome.seed);
+      const verdict = oracle.judgeChain(images.map((image) => image.bytes));
+      outcome.mutations = mutations;
+      outcome.oracle = verdict.accepted ? 'accepts' : `rejects image ${verdict.image}: ${verdict.rule}`;
+    }
     if (!outcome.late) done++;
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (outcome.stricter) stricter++;
