@@ -5,6 +5,7 @@
  * and prints counts by outcome class. Exits 1 on any defect.
  *
  *   node tools/hostile/run.mjs [--cases N] [--from SEED] [--jobs J] [--batch B] [--json] [--quiet]
+ *   node tools/hostile/run.mjs --seeds 34,521,763   just those seeds (regressions)
  *   node tools/hostile/run.mjs --show SEED      what case SEED is (mutations and the oracle's verdict)
  *
  * Needs the built packages (npm run build).
@@ -29,7 +30,7 @@ const CHILD_RSS_LIMIT_BYTES = 1536 * 1024 * 1024;
 const CHILD_SILENCE_LIMIT_MS = 10_000;
 
 function parseArgs(argv) {
-  const options = { cases: 1_000_000, from: 1, jobs: 2, batch: 2_000, json: false, quiet: false, show: undefined };
+  const options = { cases: 1_000_000, from: 1, jobs: 2, batch: 2_000, json: false, quiet: false, show: undefined, seeds: undefined };
   for (let index = 0; index < argv.length; index++) {
     const name = argv[index];
     const value = () => Number(argv[++index]);
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     else if (name === '--jobs') options.jobs = value();
     else if (name === '--batch') options.batch = value();
     else if (name === '--show') options.show = value();
+    else if (name === '--seeds') options.seeds = argv[++index].split(',').map(Number);
     else if (name === '--json') options.json = true;
     else if (name === '--quiet') options.quiet = true;
     else throw new Error(`unknown option ${name}`);
@@ -161,8 +163,12 @@ async function main() {
     if (!options.quiet && !options.json && done % 10_000 === 0) console.log(`${done} cases, ${Math.round((Date.now() - started) / 1000)} s, ${defects.length} defects`);
   };
   const queue = [];
-  for (let from = options.from; from < options.from + options.cases; from += options.batch) {
-    queue.push({ from, count: Math.min(options.batch, options.from + options.cases - from) });
+  if (options.seeds) {
+    for (const seed of options.seeds) queue.push({ from: seed, count: 1 });
+  } else {
+    for (let from = options.from; from < options.from + options.cases; from += options.batch) {
+      queue.push({ from, count: Math.min(options.batch, options.from + options.cases - from) });
+    }
   }
   try {
     await Promise.all(Array.from({ length: options.jobs }, async (_, job) => {
