@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { interop, testFolder } from '@vhdkit/test-support';
-import { generateCase, plantSecret, runCase } from './hostile/harness.js';
+import { VhdIoError, type VhdDisk } from '@vhdkit/vhd-diff';
+import { PACKAGE_READERS, generateCase, plantSecret, runCase, type Readers } from './hostile/harness.js';
 import { SECTOR, buildChain, refreshChecksum, randomChain, type ImageModel } from './hostile/model.js';
 import { MustFail, judgeChain } from './hostile/oracle.js';
 import { Random } from './hostile/random.js';
@@ -110,6 +111,32 @@ describe('hostile generator and oracle', () => {
       return;
     }
   });
+
+  it('notices a reader that returns one wrong byte, one that throws untyped, and one that leaks a secret', async () => {
+    await plantSecret(folder.path());
+    let seed = 1;
+    while (generateCase(seed).mutations.length > 0 || judgeChain(generateCase(seed).images.map((image) => image.bytes)).accepted === false) seed++;
+    const wrongByte: Readers = {
+      ...PACKAGE_READERS,
+      async openDisk(path, options) {
+        const disk = await PACKAGE_READERS.openDisk(path, options);
+        const read = disk.read.bind(disk);
+        return Object.assign(Object.create(disk) as VhdDisk, {
+          read: async (buffer: Uint8Array, offset: number) => {
+            const count = await read(buffer, offset);
+            if (count > 0) buffer[count - 1]! ^= 1;
+            return count;
+          },
+          close: () => disk.close(),
+        });
+      },
+    };
+    expect(await runCase(seed, folder.path(), wrongByte)).toMatchObject({ outcome: 'wrong-byte' });
+    const untyped: Readers = { ...PACKAGE_READERS, check: () => Promise.reject(new TypeError('x is undefined')) };
+    expect(await runCase(seed, folder.path(), untyped)).toMatchObject({ outcome: 'untyped' });
+    const leaky: Readers = { ...PACKAGE_READERS, check: () => Promise.reject(new VhdIoError('NOT_A_VHD', 'footer cookie is "ETSECRET"')) };
+    expect(await runCase(seed, folder.path(), leaky)).toMatchObject({ outcome: 'leak' });
+  }, 60_000);
 
   it('runs valid cases through our readers with every byte equal to the oracle', async () => {
     await plantSecret(folder.path());

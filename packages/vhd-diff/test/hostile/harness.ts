@@ -42,6 +42,15 @@ const FULL_READ_LIMIT = 16 * 1024 * 1024;
 const SECRET_TEXT = 'SECRET'.repeat(400);
 const QUOTES_SECRET = /SECRET|ECRETS|CRETSE|RETSEC|ETSECR|TSECRE|root:x:/;
 
+/** The readers a case runs: the package's, unless a test hands in a faulty one to prove the harness notices. */
+export interface Readers {
+  readImageMetadata: typeof readImageMetadata;
+  openDisk: typeof openDisk;
+  check: typeof check;
+}
+
+export const PACKAGE_READERS: Readers = { readImageMetadata, openDisk, check };
+
 /** The case's chain, mutated, with what was done (for reproducing a seed without running the readers). */
 export function generateCase(seed: number): { images: BuiltImage[]; mutations: string[] } {
   const random = new Random(seed);
@@ -163,13 +172,13 @@ async function streamSample(disk: VhdDisk, verdict: OracleVerdict, random: Rando
   return undefined;
 }
 
-async function runReaders(top: string, verdict: OracleVerdict, random: Random): Promise<{ outcome: OutcomeClass; detail: string; stricter: boolean }> {
+async function runReaders(readers: Readers, top: string, verdict: OracleVerdict, random: Random): Promise<{ outcome: OutcomeClass; detail: string; stricter: boolean }> {
   const refusals: string[] = [];
-  const metadata = await step('readImageMetadata', () => readImageMetadata(top));
+  const metadata = await step('readImageMetadata', () => readers.readImageMetadata(top));
   if ('refused' in metadata) refusals.push(metadata.refused);
 
   let fullyRead = false;
-  const opened = await step('openDisk', () => openDisk(top, { timestampMismatch: 'accept' }));
+  const opened = await step('openDisk', () => readers.openDisk(top, { timestampMismatch: 'accept' }));
   if ('refused' in opened) {
     refusals.push(opened.refused);
   } else {
@@ -193,7 +202,7 @@ async function runReaders(top: string, verdict: OracleVerdict, random: Random): 
     }
   }
 
-  const report = await step('check', () => check(top, { timestampMismatch: 'accept' }));
+  const report = await step('check', () => readers.check(top, { timestampMismatch: 'accept' }));
   if ('refused' in report) refusals.push(report.refused);
 
   if (!verdict.accepted) {
@@ -225,7 +234,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * Runs case `seed` in a fresh sub-folder of `folder` (removed afterwards) and classifies it. `folder` should hold
  * `secret.txt` (see plantSecret), so a locator pointing outside the chain has something to leak.
  */
-export async function runCase(seed: number, folder: string): Promise<CaseOutcome> {
+export async function runCase(seed: number, folder: string, readers: Readers = PACKAGE_READERS): Promise<CaseOutcome> {
   const { images, mutations } = generateCase(seed);
   const verdict = judgeChain(images.map((image) => image.bytes));
   const oracle = verdict.accepted ? `accepts${verdict.soft.length > 0 ? ` (${[...new Set(verdict.soft)].join(', ')})` : ''}` : `rejects image ${verdict.image}: ${verdict.rule}`;
@@ -239,7 +248,7 @@ export async function runCase(seed: number, folder: string): Promise<CaseOutcome
   const started = performance.now();
   let result: { outcome: OutcomeClass; detail: string; stricter: boolean };
   try {
-    result = await withTimeout(runReaders(join(caseFolder, images[0]!.model.name), verdict, random), CASE_TIME_LIMIT_MS);
+    result = await withTimeout(runReaders(readers, join(caseFolder, images[0]!.model.name), verdict, random), CASE_TIME_LIMIT_MS);
   } catch (error) {
     if (!(error instanceof Defect)) throw error;
     result = { outcome: error.outcome, detail: error.message, stricter: false };
