@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
@@ -21,12 +21,15 @@ const CHECKED_IN_DETAIL = new Set(['create', 'create-diff', 'convert', 'info', '
 
 /**
  * A `--json` run of each other command, in a folder holding solo.vhd (dynamic, 8 MiB), base.vhd and its child
- * child.vhd. Every command `vpc --help` lists needs a case here, a place in CHECKED_IN_DETAIL or in NO_JSON_RESULT,
+ * child.vhd, and input.bin (10 bytes). Every command `vpc --help` lists needs a case here, a place in CHECKED_IN_DETAIL or in NO_JSON_RESULT,
  * so a new command cannot ship without its output being checked against its schema.
  */
 const JSON_CASES: Record<string, { args: string[]; status?: number }> = {
   resize: { args: ['solo.vhd', '--size', '16M'] },
   compact: { args: ['solo.vhd'] },
+  import: { args: ['input.bin', 'imported.vhd'] },
+  // To a file: an export to stdout has no JSON result (--json is refused there, see the errors test).
+  export: { args: ['child.vhd', 'exported.vhd'] },
 };
 
 async function caseFolder(): Promise<string> {
@@ -149,9 +152,43 @@ describe('one JSON Schema per command, matching its real output', { timeout: 60_
     expect(jsonOf('merge', ['child.vhd'], { cwd: dir })).toMatchObject({ childPath: path.join(dir, 'child.vhd'), parentPath: path.join(dir, 'base.vhd'), sectorsCopied: 1 });
   });
 
+  it('import and export, fixed and dynamic: the values, and null where a fact does not apply', async () => {
+    const dir = await folder();
+    // Data in the first 2 MiB block only: a dynamic import stores one block of two.
+    const raw = Buffer.alloc(2 * MIB + 1000);
+    raw.write('not zero', 4096);
+    await writeFile(path.join(dir, 'disk.raw'), raw);
+    const virtualSize = 2 * MIB + 1024;
+    const dynamic = jsonOf('import', ['disk.raw', 'dynamic.vhd'], { cwd: dir });
+    expect(dynamic).toMatchObject({ path: path.join(dir, 'dynamic.vhd'), type: 'dynamic', virtualSize, blockSize: 2 * MIB, parent: null, sourceBytes: raw.length, storedBlocks: 1 });
+    expect(dynamic.fileSize).toBe((await stat(path.join(dir, 'dynamic.vhd'))).size);
+    const fixed = jsonOf('import', ['disk.raw', 'fixed.vhd', '--type', 'fixed'], { cwd: dir });
+    expect(fixed).toMatchObject({ type: 'fixed', virtualSize, fileSize: virtualSize + 512, blockSize: null, sourceBytes: raw.length, storedBlocks: null });
+
+    // A dynamic export stores the blocks the source holds: the one block the dynamic import stored.
+    const exported = jsonOf('export', ['dynamic.vhd', 'exported.vhd'], { cwd: dir });
+    expect(exported).toEqual({ path: path.join(dir, 'exported.vhd'), type: 'dynamic', virtualSize, fileSize: (await stat(path.join(dir, 'exported.vhd'))).size, blockSize: 2 * MIB, storedBlocks: 1 });
+    const flat = jsonOf('export', ['dynamic.vhd', 'flat.vhd', '--type', 'fixed'], { cwd: dir });
+    expect(flat).toEqual({ path: path.join(dir, 'flat.vhd'), type: 'fixed', virtualSize, fileSize: virtualSize + 512, blockSize: null, storedBlocks: null });
+
+    // The shared names, every key present, and nulls exactly where the disk type says.
+    const { type, ...exportedWithoutType } = exported;
+    expect(validator('export')({ ...exportedWithoutType, diskType: type })).toBe(false);
+    const { storedBlocks, ...importedWithoutStored } = dynamic;
+    expect(storedBlocks).toBe(1);
+    expect(validator('import')(importedWithoutStored)).toBe(false);
+    expect(validator('import')({ ...dynamic, extra: 1 })).toBe(false);
+    expect(validator('import')({ ...dynamic, storedBlocks: null })).toBe(false);
+    expect(validator('import')({ ...fixed, storedBlocks: 0 })).toBe(false);
+    expect(validator('import')({ ...dynamic, type: 'differencing' })).toBe(false);
+    expect(validator('export')({ ...flat, blockSize: 2 * MIB })).toBe(false);
+    expect(validator('export')({ ...exported, storedBlocks: null })).toBe(false);
+  });
+
   it('errors: {hresult, name, message} on stdout, the same facts as the stderr line', async () => {
     const dir = await folder();
-    for (const args of [['info', path.join(dir, 'missing.vhd')], ['frobnicate'], ['create', 'x.vhd', '--size', '1.5']]) {
+    const failures = [['info', path.join(dir, 'missing.vhd')], ['frobnicate'], ['create', 'x.vhd', '--size', '1.5'], ['export', path.join(dir, 'missing.vhd')]];
+    for (const args of failures) {
       const run = runVpc(['--json', ...args], { cwd: dir });
       expect(run.status).toBe(1);
       const output = JSON.parse(run.stdout) as { hresult: number; name: string; message: string };
@@ -170,6 +207,8 @@ describe('one JSON Schema per command, matching its real output', { timeout: 60_
     expect(validator('info')({ ...info, extra: 1 })).toBe(false);
     expect(validator('info')({ ...info, footer: { ...(info.footer as object), checksumValid: 'yes' } })).toBe(false);
     expect(validator('create')({ path: '/x.vhd', type: 'sparse', virtualSize: 1, fileSize: 1, blockSize: null, uniqueId: '0', parent: null })).toBe(false);
+    const created = jsonOf('create', ['c.vhd', '--size', '8M'], { cwd: dir });
+    expect(validator('create')({ ...created, sourceBytes: 1 })).toBe(false);
   });
 
   it("--output=json is --json (qemu-img's spelling); --output=text is the text", async () => {

@@ -1,5 +1,11 @@
+<<<<<<< HEAD
 import type { CheckIssue, CheckReport, MergeResult } from '@vhdkit/vhd-diff';
 import type { DiskTypeName } from '@vhdkit/vhd-diff';
+=======
+import type { CheckIssue, CheckReport, ExportedFile, ImportedDisk, MergeResult } from '@vhdkit/vhd-diff';
+import type { DiskTypeName } from '@vhdkit/vhd-format';
+import { createdDiskJson, type CreatedDiskJson } from './created-disk.js';
+>>>>>>> schemas
 
 /**
  * The `--json` results of the chain commands, one documented shape each (schemas/<command>.schema.json). Names are
@@ -121,4 +127,32 @@ export interface CompactResultJson {
 export function compactResultJson(result: CompactFacts): CompactResultJson {
   const { path, diskType, blocksBefore, blocksAfter, sectorsUnmarked, fileSizeBefore, fileSizeAfter } = result;
   return { path, type: diskType, blocksBefore, blocksAfter, sectorsUnmarked, fileSizeBefore, fileSizeAfter };
+}
+
+/** `vpc import --json`: the created disk, plus what was read and (dynamic images only) the blocks stored. */
+export interface ImportResultJson extends CreatedDiskJson {
+  sourceBytes: number;
+  /** Blocks holding a non-zero byte; null for a fixed image. */
+  storedBlocks: number | null;
+}
+
+export function importResultJson(disk: ImportedDisk): ImportResultJson {
+  return { ...createdDiskJson(disk), sourceBytes: disk.sourceBytes, storedBlocks: disk.storedBlocks ?? null };
+}
+
+/** `vpc export <image> <output> --json` (an export to stdout has no JSON result: stdout is the image). */
+export interface ExportResultJson {
+  path: string;
+  type: ExportedFile['diskType'];
+  virtualSize: number;
+  fileSize: number;
+  /** null for a fixed image. */
+  blockSize: number | null;
+  /** Blocks written; null for a fixed image. */
+  storedBlocks: number | null;
+}
+
+export function exportResultJson(written: ExportedFile): ExportResultJson {
+  const { path, diskType, virtualSize, fileSize } = written;
+  return { path, type: diskType, virtualSize, fileSize, blockSize: written.blockSize ?? null, storedBlocks: written.storedBlocks ?? null };
 }

@@ -5,6 +5,7 @@ import { DETAILS, detail } from '../../errors/details.js';
 import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
+import { exportResultJson } from '../command-results.js';
 import { progressBar, type ProgressSink } from '../progress.js';
 import { stoppedReason } from '../stopped-reason.js';
 
@@ -26,8 +27,7 @@ export async function exportImage(ctx: CommandContext, image: string, output: st
     } else {
       const written = await exportToFile(ctx.userPath(image), ctx.userPath(output), { ...common, onProgress: (p) => bar.update(p.bytesWritten, p.totalBytes) });
       bar.stop();
-      const json = { path: written.path, type: written.diskType, virtualSize: written.virtualSize, fileSize: written.fileSize, blockSize: written.blockSize ?? null, storedBlocks: written.storedBlocks ?? null };
-      await printResult(ctx, json, `Exported ${image} as ${written.diskType} disk ${written.path} (${written.virtualSize} bytes virtual, ${written.fileSize} bytes)`);
+      await printResult(ctx, exportResultJson(written), `Exported ${image} as ${written.diskType} disk ${written.path} (${written.virtualSize} bytes virtual, ${written.fileSize} bytes)`);
     }
   } catch (error) {
     bar.stop();

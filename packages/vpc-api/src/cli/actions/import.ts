@@ -3,9 +3,11 @@ import { DETAILS, detail } from '../../errors/details.js';
 import { refusal } from '../../errors/hresult-map.js';
 import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
-import { createdDiskJson, describeCreated } from '../created-disk.js';
+import { importResultJson } from '../command-results.js';
+import { describeCreated } from '../created-disk.js';
 import { progressBar } from '../progress.js';
 import { parseSizeArgument } from '../size-argument.js';
+import { badByteCount } from '../usage-help.js';
 
 export interface ImportCliOptions {
   type?: string;
@@ -13,7 +15,6 @@ export interface ImportCliOptions {
   blockSize?: string;
   azure?: boolean;
 }
-import { badByteCount } from '../usage-help.js';
 
 /** `vpc import <raw|-> <image>`: a new fixed or dynamic image from a raw disk, through the facade. Returns the exit code. */
 export async function importImage(ctx: CommandContext, raw: string, image: string, options: ImportCliOptions): Promise<number> {
@@ -34,9 +35,8 @@ export async function importImage(ctx: CommandContext, raw: string, image: strin
   } finally {
     bar.stop();
   }
-  const json = { ...createdDiskJson(disk), sourceBytes: disk.sourceBytes, storedBlocks: disk.storedBlocks ?? null };
   const stored = disk.storedBlocks === undefined ? '' : `, ${disk.storedBlocks} blocks stored`;
-  await printResult(ctx, json, `${describeCreated(disk).replace(/^Created/, 'Imported')} from ${disk.sourceBytes} raw bytes${stored}`);
+  await printResult(ctx, importResultJson(disk), `${describeCreated(disk).replace(/^Created/, 'Imported')} from ${disk.sourceBytes} raw bytes${stored}`);
   return 0;
 }
 
