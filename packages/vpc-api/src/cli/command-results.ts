@@ -1,11 +1,6 @@
-<<<<<<< HEAD
-import type { CheckIssue, CheckReport, MergeResult } from '@vhdkit/vhd-diff';
-import type { DiskTypeName } from '@vhdkit/vhd-diff';
-=======
 import type { CheckIssue, CheckReport, ExportedFile, ImportedDisk, MergeResult } from '@vhdkit/vhd-diff';
-import type { DiskTypeName } from '@vhdkit/vhd-format';
+import type { DiskTypeName } from '@vhdkit/vhd-diff';
 import { createdDiskJson, type CreatedDiskJson } from './created-disk.js';
->>>>>>> schemas
 
 /**
  * The `--json` results of the chain commands, one documented shape each (schemas/<command>.schema.json). Names are
