@@ -93,7 +93,7 @@ describe('refusals that protect data and secrets', () => {
     expect(layers).toBe(MAX_CHAIN_DEPTH);
     await disk.close();
     const refused = await expectVhdIoError(createDifferencingDisk(join(dir, 'too-deep.vhd'), top), 'CHAIN_TOO_DEEP');
-    expect(refused.params).toMatchObject({ reason: 'chain-too-deep', maxDepth: MAX_CHAIN_DEPTH });
+    expect(refused.params).toMatchObject({ reason: 'parent-chain-full', maxDepth: MAX_CHAIN_DEPTH });
     await expect(readFile(join(dir, 'too-deep.vhd'))).rejects.toMatchObject({ code: 'ENOENT' });
   }, 120_000);
 

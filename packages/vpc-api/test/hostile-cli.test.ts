@@ -161,7 +161,7 @@ describe('check --repair', () => {
     expect(before.status, before.stderr).toBe(0);
     const repaired = runVpc(['check', '--repair', image]);
     expect(repaired.status, repaired.stdout + repaired.stderr).toBe(0);
-    expect(repaired.stdout).toContain('repaired FOOTER_CHECKSUM');
+    expect(repaired.stdout).toContain('repaired FOOTER_DAMAGED');
     expect(repaired.stdout).toContain(`${image}: clean`);
     const after = runVpc(['cat', image]);
     expect(after.status, after.stderr).toBe(0);

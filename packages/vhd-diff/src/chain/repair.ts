@@ -9,7 +9,7 @@ import { requireUsableGeometry } from './geometry-guard.js';
 import { inspect, type Inspection } from './inspect.js';
 import type { CheckIssue, CheckReport } from './types.js';
 
-/** Checksum field offsets (vhd-format.md §2 and §4). */
+/** Checksum field offsets (docs/format.md#checksum). */
 const FOOTER_CHECKSUM_OFFSET = 64;
 const HEADER_CHECKSUM_OFFSET = 36;
 

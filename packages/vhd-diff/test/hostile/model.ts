@@ -1,6 +1,6 @@
 /**
  * The content model of a hostile case and the spec-level writer that turns it into files. Written from the
- * specification's offsets (vhd-format.md §2–§6) without the code under test, so the oracle and the readers
+ * specification's offsets (docs/format.md#footer, #dynamic-header, #bat-and-blocks) without the code under test, so the oracle and the readers
  * check each other. Layout of a dynamic/differencing file: footer copy · header · locator data · BAT · blocks · footer.
  */
 import { Random } from './random.js';
@@ -71,7 +71,7 @@ export function bitmapBytesFor(blockSize: number): number {
   return Math.ceil(blockSize / SECTOR / 8 / SECTOR) * SECTOR;
 }
 
-/** The specification's CHS algorithm (vhd-format.md §3). */
+/** The specification's CHS algorithm (docs/format.md#geometry). */
 export function geometryOf(size: number): { cylinders: number; heads: number; sectorsPerTrack: number } {
   const total = Math.min(Math.floor(size / SECTOR), 65535 * 16 * 255);
   let spt: number;

@@ -1,5 +1,5 @@
 /**
- * The independent oracle: a small, straightforward VHD reader written from the specification (vhd-format.md),
+ * The independent oracle: a small, straightforward VHD reader written from the specification (docs/format.md),
  * sharing no code with the packages. Given a chain's files (top first, each parent known from the case), it
  * either rejects (with the image and the rule broken) or returns a reader of every virtual byte.
  *

@@ -1,7 +1,7 @@
 /**
  * The one per-sector decision of every chain read: of a byte range inside one block, which runs this layer holds
  * and which come from the layer below (the parent for a differencing image, zeros for a dynamic one). A sector is
- * held when its block is allocated and its bitmap bit is set (vhd-format.md §6–7). Every reader of a chain — the
+ * held when its block is allocated and its bitmap bit is set (docs/format.md#bat-and-blocks, #differencing-child). Every reader of a chain — the
  * vhd-diff file paths and the source-based ChainReader — asks this function and nothing else.
  */
 import { SECTOR_SIZE } from '../constants.js';

@@ -1,6 +1,6 @@
 /**
  * Which footer describes an image: the trailing one (512 bytes, or 511 from old Virtual PC), else the copy at
- * offset 0 when the end is damaged and the copy belongs to a dynamic or differencing image (vhd-format.md §2–3).
+ * offset 0 when the end is damaged and the copy belongs to a dynamic or differencing image (docs/format.md#footer, #image-types).
  * Pure: callers hand in the bytes, so the random-access reader and the streaming parser share the rules.
  */
 import { DiskType, FOOTER_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
