@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The `vpc` bin as npm links it; it loads the bundled CLI, which the build writes to dist/cli-bundle/. */
 export const cliBinPath = join(repoRoot, 'packages/vpc-api/bin/vpc.js');
-const cliBundlePath = join(repoRoot, 'packages/vpc-api/dist/cli-bundle/main.js');
+const cliBundlePath = join(repoRoot, 'packages/vpc-api/dist/cli-bundle/cli.js');
 
 export class NotAvailable extends Error {
   constructor(reason) {
@@ -46,7 +46,7 @@ export function ours(which, names) {
 }
 
 export function ourCli() {
-  if (!existsSync(cliBundlePath)) throw new NotAvailable('the vpc CLI (packages/vpc-api/dist/cli-bundle/main.js) is not built');
+  if (!existsSync(cliBundlePath)) throw new NotAvailable('the vpc CLI (packages/vpc-api/dist/cli-bundle/cli.js) is not built');
   return cliBinPath;
 }
 
