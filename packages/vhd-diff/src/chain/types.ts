@@ -75,18 +75,9 @@ export interface MergeResult {
   bytesCopied: number;
 }
 
-/** How bad a CheckIssue is: only 'error' makes a report not ok. */
-export type CheckSeverity = 'error' | 'warning' | 'info';
-
-/** One problem `check` found, with where it is and whether `repair` can fix it. */
-export interface CheckIssue {
-  code: string;
-  severity: CheckSeverity;
-  message: string;
-  offset?: number;
-  blockIndex?: number;
-  repairable: boolean;
-}
+// One issue, one definition: vhd-format's checker makes them, `check` and `repair` hand them on.
+export type { CheckIssue, CheckSeverity } from '@vhdkit/vhd-format';
+import type { CheckIssue } from '@vhdkit/vhd-format';
 
 /** What `check` found in one image (JSON-able). */
 export interface CheckReport {
