@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { DiskTypeName, ParentResolver } from '@vhdkit/vhd-format';
+import type { CheckIssue, DiskTypeName, ParentResolver } from '@vhdkit/vhd-format';
 import type { ImageMetadata, WriteProgress } from './creation-api.js';
 
 /** Options of `openDisk`. */
@@ -77,7 +77,6 @@ export interface MergeResult {
 
 // One issue, one definition: vhd-format's checker makes them, `check` and `repair` hand them on.
 export type { CheckIssue, CheckSeverity } from '@vhdkit/vhd-format';
-import type { CheckIssue } from '@vhdkit/vhd-format';
 
 /** What `check` found in one image (JSON-able). */
 export interface CheckReport {
