@@ -33,10 +33,22 @@ export async function openSource(location: ImageLocation, options: { blockingRea
   return FileSource.open(resolve(String(location)), options);
 }
 
-/** A URL-named child's parents: its candidates (resolved against its URL) that the server serves. */
-export const httpParentResolver: ParentResolver = firstOpenable((location) =>
-  HTTP_PREFIX.test(location) ? openHttpImage(location) : Promise.resolve(undefined),
-);
+/**
+ * Whether `candidate` may be fetched as the parent of the image at `childUrl`: same origin only. A locator is the
+ * image's own data: `\\host\x` becomes `//host/x`, another host, and opening an image must not make this
+ * process request whatever hosts the image names (internal services included).
+ */
+export function isSameOrigin(candidate: string, childUrl: string): boolean {
+  try {
+    return HTTP_PREFIX.test(candidate) && new URL(candidate).origin === new URL(childUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL-named child's parents: its candidates (resolved against its URL, on its server) that the server serves. */
+export const httpParentResolver: ParentResolver = (child, candidates) =>
+  firstOpenable((location) => (isSameOrigin(location, child.source.name) ? openHttpImage(location) : Promise.resolve(undefined)))(child, candidates);
 
 /** Parents over HTTP for a URL-named child, else `files` (a file child's parents are files). */
 export function locationParentResolver(files: ParentResolver): ParentResolver {

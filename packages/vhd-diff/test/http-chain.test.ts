@@ -3,13 +3,14 @@
  * serving a temporary folder): the shared fixtures and a generated 3-deep chain read equal to their local reads,
  * a child's parents are found relative to its URL, and servers that fail give typed errors.
  */
-import { copyFile, mkdir, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
 import type { NginxServer } from '@vhdkit/test-support';
 import { VhdSourceError, check, createDifferencingDisk, createDynamicDisk, openDisk, readImageMetadata } from '../src/index.js';
 import type { VhdSourceErrorCode } from '../src/index.js';
+import { patchHeader } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const MiB = 1024 * 1024;
@@ -17,6 +18,8 @@ const server = nginx();
 const shared = sharedFixtures();
 const folder = testFolder('vhd-diff-http-');
 let web: NginxServer;
+/** A second server on the same folder: another origin. */
+let other: NginxServer;
 /** Shared fixtures whose parent is not among them (so neither the file nor the URL opens as a chain). */
 const PARENT_ABSENT = new Set(['dfvfs-fat-differential.vhd']);
 let served: string;
@@ -51,6 +54,33 @@ function local(file: string): string {
   return join(served, file);
 }
 
+/**
+ * Rewrites `child`'s W2ru locator to `path` and blanks its header parent name, so the locator is its only candidate
+ * (W2ku, an absolute Windows path, is never tried against a URL).
+ */
+async function pointW2ruAt(child: string, path: string): Promise<void> {
+  await patchHeader(child, (header) => {
+    header.setUint32(64, 0); // parent unicode name: empty
+  });
+  const bytes = new Uint8Array(await readFile(child));
+  const footerAt = bytes.length - 512;
+  const headerAt = Number(new DataView(bytes.buffer, footerAt).getBigUint64(16));
+  const view = new DataView(bytes.buffer);
+  let found = false;
+  for (let entry = 0; entry < 8; entry++) {
+    const at = headerAt + 576 + entry * 24;
+    if (view.getUint32(at) !== 0x57327275) continue; // 'W2ru'
+    const data = Buffer.from(path, 'utf16le');
+    expect(data.length).toBeLessThanOrEqual(view.getUint32(at + 4));
+    bytes.set(data, Number(view.getBigUint64(at + 16)));
+    view.setUint32(at + 8, data.length);
+    found = true;
+  }
+  expect(found).toBe(true);
+  await writeFile(child, bytes);
+  await patchHeader(child, () => undefined); // the header checksum, over the new locator length
+}
+
 /** base (dynamic) ← middle ← top, each with its own writes; a second folder holds the top alone (its parents missing). */
 async function makeChain(dir: string): Promise<void> {
   const base = join(dir, 'base.vhd');
@@ -77,9 +107,11 @@ describe.skipIf(!server.available)('images over HTTP (nginx)', { timeout: 30_000
     await mkdir(alone);
     await copyFile(join(served, 'top.vhd'), join(alone, 'top.vhd'));
     web = await startNginx(served);
+    other = await startNginx(served);
   });
   afterAll(async () => {
     await web?.stop();
+    await other?.stop();
   });
 
   it('serves every shared fixture', () => {
@@ -148,6 +180,28 @@ describe.skipIf(!server.available)('images over HTTP (nginx)', { timeout: 30_000
     await expectVhdIoError(openDisk(new URL(web.url('ranges', 'top.vhd')), { writable: true }), 'READ_ONLY');
     const missing = await expectVhdIoError(openDisk(web.url('ranges', 'alone/top.vhd')), 'PARENT_NOT_FOUND');
     expect(missing.message).toContain(web.url('ranges', 'alone/middle.vhd'));
+  });
+
+  it('fetches a URL child\'s parent from its own origin only: a locator naming another host is not requested', async () => {
+    const dir = join(served, 'cross');
+    await mkdir(dir);
+    await makeChain(dir);
+    const chainBytes = await readWholeDisk(join(dir, 'top.vhd'));
+    // middle.vhd's parent, named by a UNC-style locator: //<other server>/ranges/cross/base.vhd.
+    const otherHost = new URL(other.url('ranges', '')).host;
+    await pointW2ruAt(join(dir, 'middle.vhd'), `\\\\${otherHost}\\ranges\\cross\\base.vhd`);
+    const elsewhere = await expectVhdIoError(openDisk(web.url('ranges', 'cross/top.vhd')), 'PARENT_NOT_FOUND');
+    expect(elsewhere.message).toContain(other.url('ranges', 'cross/base.vhd'));
+    // The same locator read from that server is same-origin: the chain opens, with the bytes it had.
+    const disk = await openDisk(other.url('ranges', 'cross/top.vhd'));
+    try {
+      expect(disk.parent?.parent?.path).toBe(other.url('ranges', 'cross/base.vhd'));
+      const bytes = new Uint8Array(disk.virtualSize);
+      await disk.read(bytes, 0);
+      expect(same(bytes, chainBytes)).toBe(true);
+    } finally {
+      await disk.close();
+    }
   });
 
   it('gives typed errors for a server without ranges and for a missing file', async () => {

@@ -4,7 +4,7 @@ import { isUrlName, parentCandidates } from '@vhdkit/vhd-format';
 import type { ParentResolver } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
 import { FileSource } from '../file-source.js';
-import { openHttpImage } from '../source-location.js';
+import { isSameOrigin, openHttpImage } from '../source-location.js';
 
 /** What resolution reads from a child's metadata (check passes what it decoded itself). */
 export type ParentSearchInput = Pick<ImageMetadata, 'path' | 'header' | 'parentLocatorPaths'>;
@@ -33,11 +33,11 @@ async function isServed(url: string): Promise<boolean> {
   }
 }
 
-/** A URL-named child's parent: the first candidate (relative to the child's URL) that the server serves. */
+/** A URL-named child's parent: the first candidate (relative to the child's URL, on its server) that the server serves. */
 async function resolveParentUrl(child: ParentSearchInput): Promise<{ path: string | undefined; tried: string[] }> {
   const tried: string[] = [];
   for (const candidate of parentCandidates(child, child.path)) {
-    if (!/^https?:\/\//i.test(candidate.location) || tried.includes(candidate.location)) continue;
+    if (!isSameOrigin(candidate.location, child.path) || tried.includes(candidate.location)) continue;
     tried.push(candidate.location);
     if (await isServed(candidate.location)) return { path: candidate.location, tried };
   }
