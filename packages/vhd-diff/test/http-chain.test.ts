@@ -10,6 +10,7 @@ import { nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder } from
 import type { NginxServer } from '@vhdkit/test-support';
 import { VhdSourceError, check, createDifferencingDisk, createDynamicDisk, openDisk, readImageMetadata } from '../src/index.js';
 import type { VhdSourceErrorCode } from '../src/index.js';
+import { openChain } from '../src/chain/open-disk.js';
 import { patchHeader } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
@@ -163,15 +164,18 @@ describe.skipIf(!server.available)('images over HTTP (nginx)', { timeout: 30_000
     expect(same(localBytes.subarray(256 * 1024, 256 * 1024 + 1000), pattern(1000, 1))).toBe(true);
     expect(same(localBytes.subarray(5 * MiB, 5 * MiB + 4096), pattern(4096, 4))).toBe(true);
     expect(same(localBytes.subarray(MiB + 1000, MiB + 1000 + 1000), pattern(700_000, 2).subarray(0, 1000))).toBe(true);
-    const disk = await openDisk(web.url('ranges', 'top.vhd'));
+    const disk = await openChain(web.url('ranges', 'top.vhd'));
+    const sources = [disk.file.source, disk.parent?.file.source, disk.parent?.parent?.file.source];
     try {
-      expect([disk.path, disk.parent?.path, disk.parent?.parent?.path]).toEqual(['top.vhd', 'middle.vhd', 'base.vhd'].map((name) => web.url('ranges', name)));
+      expect(sources.map((source) => source?.name)).toEqual(['top.vhd', 'middle.vhd', 'base.vhd'].map((name) => web.url('ranges', name)));
       const bytes = new Uint8Array(disk.virtualSize);
       expect(await disk.read(bytes, 0)).toBe(disk.virtualSize);
       expect(same(bytes, localBytes)).toBe(true);
     } finally {
       await disk.close();
     }
+    // close() closed every HTTP source of the chain.
+    for (const source of sources) await expectSourceError(source!.read(0, 512), 'CLOSED');
     expect((await check(web.url('ranges', 'top.vhd'))).ok).toBe(true);
   });
 
