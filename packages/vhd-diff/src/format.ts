@@ -11,6 +11,7 @@ export {
   SECTOR_SIZE,
   UNUSED_BAT_ENTRY,
   VhdFormatError,
+  VhdSourceError,
   blockOffsetForNewBlock,
   dateFromVhdTimestamp,
   diskTypeName,
@@ -23,4 +24,4 @@ export {
   planDynamicLayout,
   uniqueIdToString,
 } from '@vhdkit/vhd-format';
-export type { DiskTypeName, DynamicHeader, Footer, ParentResolver, RandomAccessSource, VhdFormatErrorCode } from '@vhdkit/vhd-format';
+export type { DiskTypeName, DynamicHeader, Footer, ParentResolver, RandomAccessSource, VhdFormatErrorCode, VhdSourceErrorCode } from '@vhdkit/vhd-format';

@@ -1,14 +1,14 @@
-import { resolve } from 'node:path';
 import { VhdFormatError, readImage } from '@vhdkit/vhd-format';
 import type { DynamicHeader, Footer, FormatProblem, LocatorPath, RandomAccessSource, VhdImage } from '@vhdkit/vhd-format';
 import { VhdIoError } from './errors.js';
-import { FileSource } from './file-source.js';
+import { openSource } from './source-location.js';
+import type { ImageLocation } from './source-location.js';
 
 export { openReadOnly } from './file-source.js';
 
 /** What a VHD file says about itself, read without changing the file (not even its access time where avoidable). */
 export interface ImageMetadata {
-  /** Absolute path of the file (or the name of the source it was read from). */
+  /** Absolute path of the file (or the name of the source it was read from: the URL of an image over HTTP). */
   path: string;
   fileSize: number;
   /** The file's modification time (a differencing child records its parent's, in VHD seconds). */
@@ -35,9 +35,12 @@ export interface ReadMetadataOptions {
   strict?: boolean;
 }
 
-/** Reads the footer, header, parent locators and BAT of the VHD at `path`, through vhd-format's one reader. */
-export async function readImageMetadata(path: string, options: ReadMetadataOptions = {}): Promise<ImageMetadata> {
-  const source = await FileSource.open(resolve(path));
+/**
+ * Reads the footer, header, parent locators and BAT of the VHD at `location` (a file path or an http(s) URL),
+ * through vhd-format's one reader.
+ */
+export async function readImageMetadata(location: ImageLocation, options: ReadMetadataOptions = {}): Promise<ImageMetadata> {
+  const source = await openSource(location);
   try {
     return await readSourceMetadata(source, options);
   } finally {

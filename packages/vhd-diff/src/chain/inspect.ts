@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import { checkImage } from '@vhdkit/vhd-format';
-import { FileSource } from '../file-source.js';
+import { locationParentResolver, openSource } from '../source-location.js';
+import type { ImageLocation } from '../source-location.js';
 import { fileParentResolver } from './resolve-parent.js';
 import type { CheckReport } from './types.js';
 
@@ -19,13 +19,13 @@ export interface Inspection {
 }
 
 /**
- * Reads the file read-only (times untouched where the OS allows) and lists what is wrong, with vhd-format's one
- * checker; parents are found as openDisk finds them.
+ * Reads the file (or the image at an http(s) URL) read-only (times untouched where the OS allows) and lists what is
+ * wrong, with vhd-format's one checker; parents are found as openDisk finds them.
  */
-export async function inspect(path: string, options: { timestampMismatch?: 'error' | 'accept' } = {}): Promise<Inspection> {
-  const source = await FileSource.open(resolve(path));
+export async function inspect(location: ImageLocation, options: { timestampMismatch?: 'error' | 'accept' } = {}): Promise<Inspection> {
+  const source = await openSource(location);
   try {
-    const checked = await checkImage(source, { resolveParent: fileParentResolver(), timestampMismatch: options.timestampMismatch ?? 'error' });
+    const checked = await checkImage(source, { resolveParent: locationParentResolver(fileParentResolver()), timestampMismatch: options.timestampMismatch ?? 'error' });
     const report: CheckReport = { path: source.name, diskType: checked.diskType, ok: checked.ok, issues: checked.issues };
     if (checked.omittedIssues > 0) {
       report.counts = checked.counts;

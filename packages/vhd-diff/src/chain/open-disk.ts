@@ -17,16 +17,18 @@ import { ChainDisk } from './disk.js';
 import { chainError } from './errors.js';
 import { ImageFile } from './image-file.js';
 import { fileParentResolver } from './resolve-parent.js';
+import { isHttpLocation, locationParentResolver, openHttpImage, openSource } from '../source-location.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
 
 /** Most images a chain may hold: vhd-format's one limit (32), used by opening, creation and check alike. */
 export const DEFAULT_MAX_DEPTH = MAX_CHAIN_DEPTH;
 
 /**
- * What openDisk opens: a file path (read-write if asked), or read-only any RandomAccessSource, bytes in memory or a
- * Blob. A source's name is what its parents' relative locators resolve against.
+ * What openDisk opens: a file path (read-write if asked), or read-only an http(s) URL (a `URL`, or a string
+ * starting with `http://` or `https://`), any RandomAccessSource, bytes in memory or a Blob. A source's name is
+ * what its parents' relative locators resolve against: a file's folder, or the URL (parents then come over HTTP).
  */
-export type DiskInput = string | RandomAccessSource | Uint8Array | Blob;
+export type DiskInput = string | URL | RandomAccessSource | Uint8Array | Blob;
 
 /**
  * Opens an image and its whole chain. Only the top image can be writable (and only a file); parents are opened
@@ -48,15 +50,17 @@ export interface ChainOpenOptions extends OpenDiskOptions {
 
 /** Same as openDisk, typed as the implementation (merge and convert use its internals). */
 export async function openChain(input: DiskInput, options: ChainOpenOptions = {}): Promise<ChainDisk> {
-  const label = typeof input === 'string' ? input : sourceName(input);
+  const isUrl = input instanceof URL || (typeof input === 'string' && isHttpLocation(input));
+  const isPath = typeof input === 'string' && !isUrl;
+  const label = typeof input === 'string' || input instanceof URL ? String(input) : sourceName(input);
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_CHAIN_DEPTH) {
     throw chainError('OUT_OF_RANGE', `maxDepth must be an integer from 1 to ${MAX_CHAIN_DEPTH}, got ${options.maxDepth}`, label);
   }
   const writable = options.writable ?? false;
-  if (writable && typeof input !== 'string') throw chainError('READ_ONLY', 'only an image file can be opened for writing', label);
+  if (writable && !isPath) throw chainError('READ_ONLY', 'only an image file can be opened for writing', label);
   const blockingReads = options.blockingReads ?? false;
-  const top = typeof input === 'string' ? await FileSource.open(resolve(input), { writable, blockingReads }) : toSource(input);
+  const top = await topSource(input, writable, blockingReads);
   let layers: ChainLayer[];
   try {
     layers = await openImageChain(top, {
@@ -66,7 +70,8 @@ export async function openChain(input: DiskInput, options: ChainOpenOptions = {}
       read: (source) => readLayer(source, source === top),
     });
   } catch (error) {
-    if (typeof input === 'string') await top.close?.().catch(() => undefined);
+    // Sources openChain opened itself are closed; a caller's source stays the caller's.
+    if (typeof input === 'string' || input instanceof URL) await top.close?.().catch(() => undefined);
     throw error instanceof VhdChainError ? chainError(error.code as VhdIoError['code'], error.message, error.childName, undefined, error.facts) : error;
   }
   try {
@@ -82,17 +87,28 @@ export async function openChain(input: DiskInput, options: ChainOpenOptions = {}
   }
 }
 
-/** The top's explicit parent (OpenDiskOptions.parentPath), a caller's resolver, or the first candidate that is a file. */
+/** The top image: a file (read-write if asked), a URL over HTTP, or the caller's bytes or source. */
+async function topSource(input: DiskInput, writable: boolean, blockingReads: boolean): Promise<RandomAccessSource> {
+  if (input instanceof URL) return openHttpImage(input);
+  if (typeof input !== 'string') return toSource(input);
+  if (isHttpLocation(input)) return openHttpImage(input);
+  return FileSource.open(resolve(input), { writable, blockingReads });
+}
+
+/**
+ * The top's explicit parent (OpenDiskOptions.parentPath), a caller's resolver, or the first candidate that exists:
+ * a file for a file child, a URL the server serves for a URL child.
+ */
 function parentResolver(options: OpenDiskOptions, blockingReads: boolean): ParentResolver {
-  let explicitParent = options.parentPath === undefined ? undefined : resolve(options.parentPath);
-  const files = fileParentResolver({ blockingReads });
+  let explicitParent = options.parentPath;
+  const byLocation = locationParentResolver(fileParentResolver({ blockingReads }));
   return async (child, candidates) => {
     if (explicitParent !== undefined) {
-      const path = explicitParent;
+      const location = explicitParent;
       explicitParent = undefined;
-      return FileSource.open(path, { blockingReads });
+      return openSource(location, { blockingReads });
     }
-    return (options.resolveParent ?? files)(child, candidates);
+    return (options.resolveParent ?? byLocation)(child, candidates);
   };
 }
 

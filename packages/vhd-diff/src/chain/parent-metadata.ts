@@ -1,4 +1,4 @@
-import { VhdFormatError } from '@vhdkit/vhd-format';
+import { VhdFormatError, VhdSourceError } from '@vhdkit/vhd-format';
 import { VhdIoError, readImageMetadata } from './creation-api.js';
 import type { ImageMetadata } from './creation-api.js';
 
@@ -12,6 +12,8 @@ export async function readParentMetadata(parentPath: string, childPath: string, 
   try {
     return await readImageMetadata(parentPath, options);
   } catch (error) {
+    // A server that failed (status, network, changed file) says nothing about the bytes: its own typed error.
+    if (error instanceof VhdSourceError) throw error;
     if (error instanceof VhdIoError && error.code !== 'NOT_A_VHD' && error.code !== 'CORRUPT') throw error;
     if (error instanceof VhdIoError && error.params?.reason === 'not-a-file') throw error;
     const cause = error instanceof VhdIoError ? error.cause : error;

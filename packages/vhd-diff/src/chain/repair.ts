@@ -6,6 +6,7 @@ import { chainError, withIo } from './errors.js';
 import { readFully, writeFully } from '../file-io.js';
 import { openImageHandle } from '../open-image.js';
 import { requireUsableGeometry } from './geometry-guard.js';
+import { isHttpLocation } from '../source-location.js';
 import { inspect, type Inspection } from './inspect.js';
 import type { CheckIssue, CheckReport } from './types.js';
 
@@ -32,6 +33,8 @@ interface RepairPlan {
  * without a verified replacement is left as it is (and stays in `after`).
  */
 export async function repair(path: string): Promise<{ before: CheckReport; repaired: CheckIssue[]; after: CheckReport }> {
+  // An image read over HTTP cannot be written back.
+  if (isHttpLocation(path)) throw chainError('READ_ONLY', `${path} is read over HTTP; only an image file can be repaired`, path);
   const absolute = resolve(path);
   requireUsableGeometry(await readImageMetadata(absolute, { bat: false }));
   const inspection = await inspect(absolute);

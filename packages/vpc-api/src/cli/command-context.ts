@@ -25,12 +25,18 @@ export interface CommandContext {
    * that names a folder; an empty text stays empty, so it is refused as empty rather than naming the working folder.
    */
   userPath(text: string): string;
+  /**
+   * An image a reading command (info, cat, check) opens: an http(s) URL is kept as given (it is read over HTTP,
+   * never taken for a relative path); anything else is a path, as `userPath` resolves it.
+   */
+  userLocation(text: string): string;
 }
 
 /** A command's action: builds the context when it runs (after parsing), and records the exit code. */
 export type ContextFactory = () => CommandContext;
 export type SetExit = (code: number) => void;
 
+/** Command-line paths resolved against `cwd` (CommandContext.userPath). */
 export function userPathResolver(cwd: string): (text: string) => string {
   return (text) => {
     if (text === '') return text;
@@ -38,6 +44,14 @@ export function userPathResolver(cwd: string): (text: string) => string {
     const namesFolder = text.endsWith(path.sep) || text.endsWith('/');
     return namesFolder && !resolved.endsWith(path.sep) ? `${resolved}${path.sep}` : resolved;
   };
+}
+
+const HTTP_URL = /^https?:\/\//i;
+
+/** Command-line image locations: http(s) URLs as given, paths resolved against `cwd` (CommandContext.userLocation). */
+export function userLocationResolver(cwd: string): (text: string) => string {
+  const userPath = userPathResolver(cwd);
+  return (text) => (HTTP_URL.test(text) ? text : userPath(text));
 }
 
 /**

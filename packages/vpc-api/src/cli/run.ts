@@ -4,7 +4,7 @@ import type { Language } from '@vhdkit/vpc-errors';
 import type { CliIo } from './cli-io.js';
 import { absorbWriteErrors } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
-import { userPathResolver } from './command-context.js';
+import { userLocationResolver, userPathResolver } from './command-context.js';
 import { registerCat, registerCheck, registerCompact, registerConvert, registerMerge, registerResize, registerSetParent, registerWrite } from './commands/chain.js';
 import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
@@ -60,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       quiet: options.quiet === true,
       stopSignal: stopController.signal,
       userPath: userPathResolver(io.cwd),
+      userLocation: userLocationResolver(io.cwd),
       virtualPc: async (extra = {}) => {
         const { VirtualPC } = await import('../virtual-pc.js');
         const vpc = new VirtualPC({ language: lang, ...(io.volumeProbe === undefined ? {} : { volumeProbe: io.volumeProbe }), ...extra });

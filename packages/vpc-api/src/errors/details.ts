@@ -1,4 +1,4 @@
-import type { VhdIoError, VhdIoErrorCode } from '@vhdkit/vhd-diff';
+import type { VhdIoError, VhdIoErrorCode, VhdSourceError, VhdSourceErrorCode } from '@vhdkit/vhd-diff';
 import type { VhdFormatErrorCode } from '@vhdkit/vhd-diff';
 import { VhdFormatError } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
@@ -389,4 +389,40 @@ export function vhdIoErrorDetail(error: VhdIoError, lang: Language): string {
   const reason = error.params?.reason;
   const which = (reason === undefined ? undefined : VHD_IO_REASON_DETAILS[reason]) ?? VHD_IO_CODE_DETAILS[error.code];
   return which[lang](vhdIoFacts(error));
+}
+
+/** What the source templates word: the URL, and the status or offset where they apply. */
+interface VhdSourceFacts {
+  source: string;
+  message: string;
+  status: string;
+  offset: string;
+}
+
+/**
+ * Failures of an image read over HTTP, by code: English keeps vhd-format's message (it names the URL and what the
+ * server answered); Spanish says the same with the URL, status and offset the error carries.
+ */
+export const VHD_SOURCE_CODE_DETAILS: Readonly<Record<VhdSourceErrorCode, Template<VhdSourceFacts>>> = {
+  RANGES_UNSUPPORTED: template((f) => f.message, (f) => `${f.source}: el servidor no atiende peticiones de rangos de bytes (Range)`),
+  SOURCE_CHANGED: template((f) => f.message, (f) => `${f.source} cambió en el servidor mientras se leía`),
+  HTTP_STATUS: template((f) => f.message, (f) => `${f.source}: el servidor respondió ${f.status}`),
+  NETWORK: template((f) => f.message, (f) => `falló la petición de ${f.source} en el desplazamiento ${f.offset}`),
+  SHORT_READ: template((f) => f.message, (f) => `${f.source}: llegaron menos bytes de los pedidos en el desplazamiento ${f.offset}`),
+  BAD_RESPONSE: template((f) => f.message, (f) => `${f.source}: respuesta que no corresponde a la petición en el desplazamiento ${f.offset}`),
+  OUT_OF_RANGE: template((f) => f.message, (f) => `${f.source}: desplazamiento, longitud u opción fuera de rango`),
+  ABORTED: template((f) => f.message, (f) => `se canceló la lectura de ${f.source}`),
+  CLOSED: template((f) => f.message, (f) => `${f.source} se cerró durante una lectura`),
+  BAD_URL: template((f) => f.message, (f) => `${f.source} no es una URL http(s) válida`),
+};
+
+/** An HTTP source failure in the caller's language. */
+export function vhdSourceErrorDetail(error: VhdSourceError, lang: Language): string {
+  const facts: VhdSourceFacts = {
+    source: error.source,
+    message: error.message,
+    status: error.status === undefined ? '?' : String(error.status),
+    offset: error.offset === undefined ? '?' : String(error.offset),
+  };
+  return VHD_SOURCE_CODE_DETAILS[error.code][lang](facts);
 }

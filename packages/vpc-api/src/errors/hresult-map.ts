@@ -1,8 +1,8 @@
-import type { VhdIoErrorCode } from '@vhdkit/vhd-diff';
-import { VhdFormatError, VhdIoError } from '@vhdkit/vhd-diff';
+import type { VhdIoErrorCode, VhdSourceErrorCode } from '@vhdkit/vhd-diff';
+import { VhdFormatError, VhdIoError, VhdSourceError } from '@vhdkit/vhd-diff';
 import type { HresultName, Language } from '@vhdkit/vpc-errors';
 import { CANCELLATION_NAME, ERRNO_TO_HRESULT_NAME, UNEXPECTED_ERROR_NAME, VpcError, isMappedErrno } from '@vhdkit/vpc-errors';
-import { vhdIoErrorDetail } from './details.js';
+import { vhdIoErrorDetail, vhdSourceErrorDetail } from './details.js';
 
 /**
  * The one code for a damaged image (VhdIoError 'CORRUPT', loops and absurd depths, and any VhdFormatError): the damage
@@ -55,6 +55,45 @@ export const VHD_IO_REASON_TO_HRESULT_NAME: Readonly<Partial<Record<string, Hres
   'parent-chain-full': 'ERROR_NOT_SUPPORTED',
 };
 
+/**
+ * An image read over HTTP (vhd-format's VhdSourceError, re-exported by vhd-diff) in Win32 terms. `'status'`: the
+ * HTTP status decides (HTTP_STATUS_TO_HRESULT_NAME); any other status, like every failure of the link itself, is
+ * ERROR_IO_DEVICE. A file replaced under the reader is ERROR_SHARING_VIOLATION (someone else changed it), a server
+ * that ignores `Range` ERROR_NOT_SUPPORTED, a location that is not an http(s) URL ERROR_INVALID_NAME.
+ */
+export const VHD_SOURCE_CODE_TO_HRESULT_NAME = {
+  RANGES_UNSUPPORTED: 'ERROR_NOT_SUPPORTED',
+  SOURCE_CHANGED: 'ERROR_SHARING_VIOLATION',
+  HTTP_STATUS: 'status',
+  NETWORK: 'ERROR_IO_DEVICE',
+  SHORT_READ: 'ERROR_IO_DEVICE',
+  BAD_RESPONSE: 'ERROR_IO_DEVICE',
+  OUT_OF_RANGE: 'E_INVALIDARG',
+  ABORTED: CANCELLATION_NAME,
+  CLOSED: 'ERROR_IO_DEVICE',
+  BAD_URL: 'ERROR_INVALID_NAME',
+} as const satisfies Record<VhdSourceErrorCode, HresultName | 'status'>;
+
+/** HTTP statuses with a Win32 meaning of their own: the file is not there, or we may not read it. */
+export const HTTP_STATUS_TO_HRESULT_NAME: Readonly<Partial<Record<number, HresultName>>> = {
+  401: 'ERROR_ACCESS_DENIED',
+  403: 'ERROR_ACCESS_DENIED',
+  404: 'ERROR_FILE_NOT_FOUND',
+  410: 'ERROR_FILE_NOT_FOUND',
+};
+
+/** The source failure a thrown value is or wraps (vhd-diff may wrap a read's failure as its cause). */
+export function sourceErrorOf(error: unknown): VhdSourceError | undefined {
+  if (error instanceof VhdSourceError) return error;
+  return error instanceof VhdIoError && error.cause instanceof VhdSourceError ? error.cause : undefined;
+}
+
+function nameForSourceError(error: VhdSourceError): HresultName {
+  const mapped = VHD_SOURCE_CODE_TO_HRESULT_NAME[error.code];
+  if (mapped !== 'status') return mapped;
+  return (error.status === undefined ? undefined : HTTP_STATUS_TO_HRESULT_NAME[error.status]) ?? 'ERROR_IO_DEVICE';
+}
+
 /** What `toVpcError` needs to word a failure. */
 export interface FailureContext {
   lang: Language;
@@ -77,6 +116,8 @@ function nameForErrno(errno: string | undefined, context: FailureContext): Hresu
 /** The catalogue name a thrown value stands for. */
 export function hresultNameFor(error: unknown, context: FailureContext): HresultName {
   if (error instanceof VpcError) return error.code;
+  const sourceError = sourceErrorOf(error);
+  if (sourceError) return nameForSourceError(sourceError);
   if (error instanceof VhdIoError) {
     const reason = error.params?.reason;
     const byReason = reason === undefined ? undefined : VHD_IO_REASON_TO_HRESULT_NAME[reason];
@@ -92,6 +133,8 @@ export function hresultNameFor(error: unknown, context: FailureContext): Hresult
 
 /** The context of a failure in the caller's language: vhd-diff failures through the detail table. */
 export function failureDetail(error: unknown, lang: Language): string {
+  const sourceError = sourceErrorOf(error);
+  if (sourceError) return vhdSourceErrorDetail(sourceError, lang);
   if (error instanceof VhdIoError) return vhdIoErrorDetail(error, lang);
   return error instanceof Error ? error.message : String(error);
 }

@@ -11,7 +11,7 @@ import { stoppedReason } from '../stopped-reason.js';
 export async function catImage(ctx: CommandContext, image: string): Promise<number> {
   // Blocking reads: this process does nothing else meanwhile, and a thread-pool hand-off per chunk costs more
   // than the chunk's copy on some virtual machines (BENCHMARKS.md, case 3).
-  const disk = await openDisk(ctx.userPath(image), { blockingReads: true });
+  const disk = await openDisk(ctx.userLocation(image), { blockingReads: true });
   try {
     await copyToStdout(disk, ctx);
   } catch (error) {

@@ -9,7 +9,7 @@ export const CHECK_PROBLEMS_EXIT_CODE = 2;
 
 /** `vpc check <image> [--repair]`: reports (and optionally fixes) problems. Returns the exit code. */
 export async function checkImage(ctx: CommandContext, image: string, options: { repair?: boolean }): Promise<number> {
-  const path = ctx.userPath(image);
+  const path = ctx.userLocation(image);
   if (options.repair === true) {
     const outcome = await repair(path);
     const lines = repairReportLines(outcome, path, ctx.lang);

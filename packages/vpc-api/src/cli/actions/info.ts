@@ -4,7 +4,7 @@ import { readImageInfoWithMetadata, renderInfoText } from '../info-report.js';
 
 /** `vpc info <path>`: every footer and header field (or the `--json` report). Returns the exit code. */
 export async function showInfo(ctx: CommandContext, path: string): Promise<number> {
-  const { metadata, report } = await readImageInfoWithMetadata(ctx.userPath(path));
+  const { metadata, report } = await readImageInfoWithMetadata(ctx.userLocation(path));
   await printResult(ctx, report, ctx.json ? '' : renderInfoText(metadata, report));
   return 0;
 }
