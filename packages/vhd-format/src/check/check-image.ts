@@ -9,7 +9,7 @@
  * the well-placed blocks, plus one sort of their offsets.
  */
 import { decodeBatInPlace } from '../bat.js';
-import { DiskType, diskTypeName, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from '../constants.js';
+import { DiskType, diskTypeName, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from '../constants.js';
 import type { DiskTypeName } from '../constants.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
 import type { DynamicHeader } from '../dynamic-header.js';
@@ -168,6 +168,9 @@ class Checker {
       return;
     }
     if (!Number.isSafeInteger(footer.currentSize)) return; // FOOTER_BAD_SIZE says so; nothing below can be sized.
+    if (footer.currentSize > MAX_VIRTUAL_SIZE) {
+      list.add('DISK_TOO_LARGE', 'error', `the footer's current size ${footer.currentSize} exceeds 2040 GiB (${MAX_VIRTUAL_SIZE} bytes); readers refuse the image`, { offset: footerAt + FOOTER_FIELDS.currentSize.offset });
+    }
     if (this.diskType === 'fixed') {
       if (dataAreaEnd !== footer.currentSize) {
         list.add('FIXED_SIZE_MISMATCH', 'error', `the data area is ${dataAreaEnd} bytes but the footer says ${footer.currentSize}`, { offset: dataAreaEnd });
