@@ -48,7 +48,19 @@ describe.runIf(fixtures.available)('hostile fixtures through the library', { tim
     expect('error' in opened ? (opened.error as VhdIoError).code : 'opened').toBe('CORRUPT');
   });
 
-  it.each(['block-size-0-dynamic.vhd', 'block-size-1000.vhd', 'block-size-4g.vhd', 'fixed-footer-only.vhd', 'locator-offset-above-2p53.vhd', 'original-size-above-2p53.vhd', 'repair-bad-trailing-footer-a.vhd', 'repair-bad-trailing-footer-b.vhd'])(
+  it('original-size-above-2p53.vhd: the informational original size is a check warning; the disk opens and reads', async () => {
+    const name = 'original-size-above-2p53.vhd';
+    const metadata = await readImageMetadata(hostile(name));
+    expect(metadata.footer.originalSize).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+    const report = await check(hostile(name));
+    expect(report.issues.map((issue) => `${issue.code}:${issue.severity}`)).toEqual(['FOOTER_BAD_SIZE:warning']);
+    expect(report.ok).toBe(true);
+    const bytes = await virtualBytes(hostile(name));
+    expect(bytes.length).toBe(metadata.footer.currentSize);
+    expect(bytes.every((byte) => byte === 0)).toBe(true); // no block is allocated
+  });
+
+  it.each(['block-size-0-dynamic.vhd', 'block-size-1000.vhd', 'block-size-4g.vhd', 'fixed-footer-only.vhd', 'locator-offset-above-2p53.vhd', 'repair-bad-trailing-footer-a.vhd', 'repair-bad-trailing-footer-b.vhd'])(
     'readImageMetadata and check fail only with typed errors on %s',
     async (name) => {
       await typed(() => readImageMetadata(hostile(name)));
