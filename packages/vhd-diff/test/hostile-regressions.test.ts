@@ -4,10 +4,12 @@
  * (The images that abort or balloon `check` are exercised through the CLI in vpc-api, where a crash cannot take
  * the test process with it.)
  */
-import { copyFile, chmod } from 'node:fs/promises';
+import { copyFile, chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sha256Bytes, sharedFixturePath, sharedFixtures, testFolder } from '@vhdkit/test-support';
-import { VhdIoError, check, openDisk, readImageMetadata, repair } from '../src/index.js';
+import { VhdIoError, check, createDifferencingDisk, createDynamicDisk, openDisk, readImageMetadata, repair } from '../src/index.js';
 import { VhdFormatError, uniqueIdToString } from '@vhdkit/vhd-format';
 
 const fixtures = sharedFixtures();
@@ -104,4 +106,22 @@ describe.runIf(fixtures.available)('hostile fixtures through the library', { tim
     }
   });
 
+});
+
+describe('a parent that is some other file', () => {
+  it("openDisk names its path and the kind of damage, and carries none of its bytes (message, cause or inspection)", async () => {
+    const dir = await folder.nextFolder();
+    await createDynamicDisk(join(dir, 'parent.vhd'), 4 * 1024 * 1024);
+    await createDifferencingDisk(join(dir, 'child.vhd'), join(dir, 'parent.vhd'));
+    const secret = join(dir, 'secret.txt');
+    await writeFile(secret, 'SECRET'.repeat(400));
+    const opened = await typed(() => openDisk(join(dir, 'child.vhd'), { parentPath: secret }));
+    if ('value' in opened) await opened.value.close();
+    const error = 'error' in opened ? opened.error : undefined;
+    expect(error).toBeInstanceOf(VhdIoError);
+    expect(error).toMatchObject({ code: 'NOT_A_VHD', path: secret });
+    expect(error!.message).toBe(`${secret} (named as a parent) is not a VHD (BAD_COOKIE)`);
+    expect(error!.cause).toBeUndefined();
+    expect(inspect(error, { depth: 10 })).not.toMatch(/SECRET|ECRETS|CRETSE|RETSEC|ETSECR|TSECRE/);
+  });
 });
