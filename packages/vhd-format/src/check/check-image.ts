@@ -371,16 +371,22 @@ class Checker {
   private async checkParents(image: VhdImage): Promise<void> {
     const list = this.list;
     let parents: Awaited<ReturnType<typeof openImageChain>> | undefined;
+    // The parent being read when a read fails: its path is named (never its bytes: it may be any file a locator reaches).
+    let reading = 'a parent';
     try {
       parents = await openImageChain(this.source, {
         resolveParent: this.options.resolveParent!,
         timestampMismatch: 'accept',
-        read: (source) => (source === this.source ? Promise.resolve(image) : readImage(source, { bat: false, signal: this.options.signal })),
+        read: (source) => {
+          if (source === this.source) return Promise.resolve(image);
+          reading = `${source.name} (a parent in the chain)`;
+          return readImage(source, { bat: false, signal: this.options.signal });
+        },
         signal: this.options.signal,
       });
     } catch (error) {
       if (error instanceof VhdChainError) list.add(error.code, 'error', error.message);
-      else if (error instanceof VhdFormatError) list.add('PARENT_UNREADABLE', 'error', `a parent in the chain is not a usable VHD (${error.code})`);
+      else if (error instanceof VhdFormatError) list.add('PARENT_UNREADABLE', 'error', `${reading} is not a usable VHD (${error.code})`);
       else if (error instanceof Error && 'code' in error && typeof error.code === 'string') list.add('PARENT_UNREADABLE', 'error', `a parent in the chain cannot be read (${error.code})`);
       else throw error;
       return;
