@@ -162,6 +162,11 @@ describe('check', { timeout: 30_000 }, () => {
     await writeFile(parent, bytes);
     await truncate(parent, 0);
     expect(codes(await check(child))).toEqual(['error:PARENT_UNREADABLE']);
+    // Another file in its place: the report names it (its path, never its bytes).
+    await writeFile(parent, 'SECRETXY'.repeat(256));
+    const report = await check(child);
+    expect(codes(report)).toEqual(['error:PARENT_UNREADABLE']);
+    expect(report.issues[0]!.message).toBe(`${parent} (a parent in the chain) is not a usable VHD (NO_FOOTER)`);
   });
 
   it('says NOT_A_VHD for files without a footer', async () => {

@@ -171,11 +171,11 @@ const described = (summary: RunSummary) =>
 
 /**
  * Seeds that found defects (2026-12, issue 15), one per kind, fewest mutations first: block size 12288 read as
- * valid (34), BAT of 0 entries (64), size above 2040 GiB (128), a dynamic image relabelled fixed (324), RangeError
- * for block size 1000 (521), locators that abort or hang `check` (737, 1113, 1423), a locator quoting a file
- * outside the chain (763). A seed names a case of this generator: changing the generator changes the cases.
+ * valid (34), BAT of 0 entries (64) or 1 (604), size above 2040 GiB (128; 183 without the original size), a dynamic
+ * image relabelled fixed (324), RangeError for block size 1000 (521), locators that abort or hang `check` (737, 1113,
+ * 1423), a parent outside the chain whose bytes an error's cause quoted (763). A seed names a case of this generator: changing the generator changes the cases.
  */
-const FOUND_DEFECT_SEEDS = [34, 64, 128, 324, 521, 737, 763, 1113, 1423];
+const FOUND_DEFECT_SEEDS = [34, 64, 128, 183, 324, 521, 604, 737, 763, 1113, 1423];
 
 const sevenZip = interop('7zz');
 

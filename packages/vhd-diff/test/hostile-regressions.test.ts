@@ -4,10 +4,12 @@
  * (The images that abort or balloon `check` are exercised through the CLI in vpc-api, where a crash cannot take
  * the test process with it.)
  */
-import { copyFile, chmod } from 'node:fs/promises';
+import { copyFile, chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sha256Bytes, sharedFixturePath, sharedFixtures, testFolder } from '@vhdkit/test-support';
-import { VhdIoError, check, openDisk, readImageMetadata, repair } from '../src/index.js';
+import { VhdIoError, check, createDifferencingDisk, createDynamicDisk, openDisk, readImageMetadata, repair } from '../src/index.js';
 import { VhdFormatError, uniqueIdToString } from '@vhdkit/vhd-format';
 
 const fixtures = sharedFixtures();
@@ -48,7 +50,19 @@ describe.runIf(fixtures.available)('hostile fixtures through the library', { tim
     expect('error' in opened ? (opened.error as VhdIoError).code : 'opened').toBe('CORRUPT');
   });
 
-  it.each(['block-size-0-dynamic.vhd', 'block-size-1000.vhd', 'block-size-4g.vhd', 'fixed-footer-only.vhd', 'locator-offset-above-2p53.vhd', 'original-size-above-2p53.vhd', 'repair-bad-trailing-footer-a.vhd', 'repair-bad-trailing-footer-b.vhd'])(
+  it('original-size-above-2p53.vhd: the informational original size is a check warning; the disk opens and reads', async () => {
+    const name = 'original-size-above-2p53.vhd';
+    const metadata = await readImageMetadata(hostile(name));
+    expect(metadata.footer.originalSize).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+    const report = await check(hostile(name));
+    expect(report.issues.map((issue) => `${issue.code}:${issue.severity}`)).toEqual(['FOOTER_BAD_SIZE:warning']);
+    expect(report.ok).toBe(true);
+    const bytes = await virtualBytes(hostile(name));
+    expect(bytes.length).toBe(metadata.footer.currentSize);
+    expect(bytes.every((byte) => byte === 0)).toBe(true); // no block is allocated
+  });
+
+  it.each(['block-size-0-dynamic.vhd', 'block-size-1000.vhd', 'block-size-4g.vhd', 'fixed-footer-only.vhd', 'locator-offset-above-2p53.vhd', 'repair-bad-trailing-footer-a.vhd', 'repair-bad-trailing-footer-b.vhd'])(
     'readImageMetadata and check fail only with typed errors on %s',
     async (name) => {
       await typed(() => readImageMetadata(hostile(name)));
@@ -92,4 +106,22 @@ describe.runIf(fixtures.available)('hostile fixtures through the library', { tim
     }
   });
 
+});
+
+describe('a parent that is some other file', () => {
+  it("openDisk names its path and the kind of damage, and carries none of its bytes (message, cause or inspection)", async () => {
+    const dir = await folder.nextFolder();
+    await createDynamicDisk(join(dir, 'parent.vhd'), 4 * 1024 * 1024);
+    await createDifferencingDisk(join(dir, 'child.vhd'), join(dir, 'parent.vhd'));
+    const secret = join(dir, 'secret.txt');
+    await writeFile(secret, 'SECRET'.repeat(400));
+    const opened = await typed(() => openDisk(join(dir, 'child.vhd'), { parentPath: secret }));
+    if ('value' in opened) await opened.value.close();
+    const error = 'error' in opened ? opened.error : undefined;
+    expect(error).toBeInstanceOf(VhdIoError);
+    expect(error).toMatchObject({ code: 'NOT_A_VHD', path: secret });
+    expect(error!.message).toBe(`${secret} (named as a parent) is not a VHD (BAD_COOKIE)`);
+    expect(error!.cause).toBeUndefined();
+    expect(inspect(error, { depth: 10 })).not.toMatch(/SECRET|ECRETS|CRETSE|RETSEC|ETSECR|TSECRE/);
+  });
 });

@@ -173,13 +173,18 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     expect((await readImageMetadata(path, { bat: false })).header?.maxTableEntries).toBe(0xfffffff0);
   });
 
-  it('a BAT too small for the disk size: recorded as a problem', async () => {
+  it('a BAT too small for the disk size: CORRUPT wherever the BAT is read; recorded when it is not', async () => {
     const path = await withPatchedHeader('short-bat.vhd', (header) => {
       header.maxTableEntries = 1;
     });
-    const metadata = await readImageMetadata(path);
+    for (const strict of [false, true]) {
+      const error = await expectVhdIoError(readImageMetadata(path, { strict }));
+      expect(error.code).toBe('CORRUPT');
+      expect(error.message).toMatch(/the BAT has 1 entries, but a 4194304-byte disk with 2097152-byte blocks needs 2/);
+    }
+    const metadata = await readImageMetadata(path, { bat: false });
     expect(metadata.problems.map((problem) => problem.code)).toEqual(['TABLE_OUT_OF_RANGE']);
-    expect((await expectVhdIoError(readImageMetadata(path, { strict: true }))).code).toBe('CORRUPT');
+    expect(metadata.header?.maxTableEntries).toBe(1);
   });
 
   it('a parent locator pointing outside the file: recorded (lenient) or CORRUPT (strict)', async () => {

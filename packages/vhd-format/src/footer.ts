@@ -73,10 +73,14 @@ function footerBytes(bytes: Uint8Array): Uint8Array {
 }
 
 
-function sizeField(problems: ProblemList, raw: bigint, offset: number, name: string): number {
+/**
+ * A size field as a number. Beyond 2^53 it is approximate: an error for the current size (readers place bytes by
+ * it), a warning for the original size (informational: nothing reads or writes by it).
+ */
+function sizeField(problems: ProblemList, raw: bigint, offset: number, name: string, severity: 'error' | 'warning'): number {
   const size = safeNumberFromU64(raw);
   if (size === undefined) {
-    problems.error('BAD_SIZE', offset, `${name} ${raw} is beyond 2^53 bytes`);
+    problems[severity]('BAD_SIZE', offset, `${name} ${raw} is beyond 2^53 bytes`);
     return Number(raw);
   }
   return size;
@@ -113,8 +117,8 @@ export function decodeFooterLenient(bytes: Uint8Array): Lenient<Footer> {
       problems.error('BAD_DATA_OFFSET', F.dataOffset.offset, `dynamic header offset ${raw.dataOffset} is not a usable file offset`);
     }
   }
-  const originalSize = sizeField(problems, raw.originalSize, F.originalSize.offset, 'original size');
-  const currentSize = sizeField(problems, raw.currentSize, F.currentSize.offset, 'current size');
+  const originalSize = sizeField(problems, raw.originalSize, F.originalSize.offset, 'original size', 'warning');
+  const currentSize = sizeField(problems, raw.currentSize, F.currentSize.offset, 'current size', 'error');
   if (Number.isSafeInteger(currentSize)) {
     if (currentSize > MAX_VIRTUAL_SIZE) problems.warning('BAD_SIZE', F.currentSize.offset, `current size ${currentSize} exceeds 2040 GiB, the largest size Windows accepts`);
     if (currentSize % SECTOR_SIZE !== 0) problems.warning('BAD_SIZE', F.currentSize.offset, `current size ${currentSize} is not a whole number of sectors`);

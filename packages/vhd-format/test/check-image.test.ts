@@ -8,6 +8,7 @@ import {
   FOOTER_SIZE,
   MAX_ISSUE_EXAMPLES,
   MAX_LOCATOR_DATA_BYTES,
+  MAX_VIRTUAL_SIZE,
   SECTOR_SIZE,
   bytesSource,
   checkImage,
@@ -73,6 +74,26 @@ describe('checkImage on built images', () => {
     expect(report.ok).toBe(false);
     expect(report.issues.find((issue) => issue.code === 'BLOCK_OUT_OF_FILE')).toMatchObject({ blockIndex: 1 });
     expect(report.issues.find((issue) => issue.code === 'BLOCK_OVERLAPS_METADATA')).toMatchObject({ blockIndex: 3 });
+  });
+
+  it('what the reader refuses at open is an error of the report, not a crash: a short BAT, a disk above 2040 GiB', async () => {
+    const built = image();
+    const shortTable = built.bytes.slice();
+    const header = { ...built.header, maxTableEntries: 2 };
+    shortTable.set(encodeDynamicHeader(header), Number(built.footer.dataOffset));
+    await expect(readImage(bytesSource(shortTable))).rejects.toMatchObject({ code: 'TABLE_OUT_OF_RANGE' });
+    const shortReport = await checkImage(bytesSource(shortTable));
+    expect(shortReport.ok).toBe(false);
+    expect(shortReport.issues.filter((issue) => issue.severity === 'error').map((issue) => issue.code)).toEqual(['BAT_TOO_SMALL']);
+
+    const tooLarge = built.bytes.slice();
+    const footer = encodeFooter({ ...built.footer, currentSize: MAX_VIRTUAL_SIZE + SECTOR_SIZE });
+    tooLarge.set(footer, 0);
+    tooLarge.set(footer, tooLarge.length - FOOTER_SIZE);
+    await expect(readImage(bytesSource(tooLarge))).rejects.toMatchObject({ code: 'BAD_SIZE', field: 'currentSize' });
+    const largeReport = await checkImage(bytesSource(tooLarge));
+    expect(largeReport.ok).toBe(false);
+    expect(largeReport.issues.filter((issue) => issue.severity === 'error').map((issue) => issue.code)).toEqual(['DISK_TOO_LARGE', 'BAT_TOO_SMALL']);
   });
 });
 

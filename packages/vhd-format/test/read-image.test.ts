@@ -10,6 +10,7 @@ import {
   FOOTER_SIZE,
   LOCATOR_ENTRY_SIZE,
   MAX_LOCATOR_DATA_BYTES,
+  MAX_VIRTUAL_SIZE,
   SECTOR_SIZE,
   VhdFormatError,
   blobSource,
@@ -238,12 +239,56 @@ describe('readImage: recoverable damage is a problem when lenient, an error when
     expect(Math.max(...reads.map((read) => read.length))).toBeLessThanOrEqual(MAX_LOCATOR_DATA_BYTES);
   });
 
-  it('a BAT too small for the disk: TABLE_OUT_OF_RANGE problem; strict throws', async () => {
+  it('a BAT too small for the disk: TABLE_OUT_OF_RANGE on maxTableEntries whenever the BAT is loaded; a problem without it', async () => {
     const bytes = patchHeader(childImage().bytes, H.maxTableEntries.offset, 2);
+    // Sectors past the table's last block cannot be described by the image: reading them as zeros would be invented.
+    for (const strict of [false, true]) {
+      const error = await formatError(readImage(bytesSource(bytes), { strict }));
+      expect(error.code).toBe('TABLE_OUT_OF_RANGE');
+      expect(error.offset).toBe(HEADER_OFFSET + H.maxTableEntries.offset);
+      expect(error.field).toBe('maxTableEntries');
+    }
+    const forDisplay = await readImage(bytesSource(bytes), { bat: false });
+    expect(forDisplay.problems.map((problem) => `${problem.code}:${problem.severity}`)).toEqual(['TABLE_OUT_OF_RANGE:error']);
+    expect(forDisplay.header?.maxTableEntries).toBe(2);
+    expect(forDisplay.bat).toBeUndefined();
+  });
+
+  it('a current size above 2040 GiB: BAD_SIZE on currentSize, in every mode', async () => {
+    const built = childImage();
+    const footer = { ...built.footer, currentSize: MAX_VIRTUAL_SIZE + SECTOR_SIZE };
+    const bytes = built.bytes.slice();
+    const encoded = encodeFooter(footer);
+    bytes.set(encoded, 0);
+    bytes.set(encoded, bytes.length - FOOTER_SIZE);
+    for (const options of [{}, { bat: false }, { strict: true }]) {
+      const error = await formatError(readImage(bytesSource(bytes), options));
+      expect(error.code).toBe('BAD_SIZE');
+      expect(error.offset).toBe(bytes.length - FOOTER_SIZE + FOOTER_FIELDS.currentSize.offset);
+      expect(error.field).toBe('currentSize');
+    }
+    // Exactly 2040 GiB is the largest size allowed: only the table is then too small for it.
+    const largest = built.bytes.slice();
+    const atLimit = encodeFooter({ ...built.footer, currentSize: MAX_VIRTUAL_SIZE });
+    largest.set(atLimit, 0);
+    largest.set(atLimit, largest.length - FOOTER_SIZE);
+    expect((await readImage(bytesSource(largest), { bat: false })).problems.map((problem) => problem.code)).toEqual(['TABLE_OUT_OF_RANGE']);
+  });
+
+  it('an original size above 2^53 does not stop a read: nothing is placed by it', async () => {
+    const built = childImage();
+    const bytes = built.bytes.slice();
+    for (const at of [0, bytes.length - FOOTER_SIZE]) {
+      const view = new DataView(bytes.buffer, at, FOOTER_SIZE);
+      view.setBigUint64(FOOTER_FIELDS.originalSize.offset, 2n ** 63n);
+      view.setUint32(FOOTER_FIELDS.checksum.offset, computeChecksum(bytes.subarray(at, at + FOOTER_SIZE), FOOTER_FIELDS.checksum.offset));
+    }
     const image = await readImage(bytesSource(bytes));
-    expect(image.problems.map((problem) => problem.code)).toEqual(['TABLE_OUT_OF_RANGE']);
-    expect(image.bat).toHaveLength(2);
-    expect((await formatError(readImage(bytesSource(bytes), { strict: true }))).code).toBe('TABLE_OUT_OF_RANGE');
+    // A footer's warnings are the checker's to report (FOOTER_BAD_SIZE); the reader records only damage.
+    expect(image.problems).toEqual([]);
+    expect(image.footer.originalSize).toBe(2 ** 63);
+    expect(image.footerLocation).toBe('trailing');
+    expect(image.bat).toEqual((await readImage(bytesSource(built.bytes))).bat);
   });
 
   it('a BAT entry past the data area or over the BAT: the block is misplaced and reading it is BLOCK_OUT_OF_RANGE', async () => {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import {
   MAX_CHAIN_DEPTH,
   VhdChainError,
+  VhdFormatError,
   blobSource,
   bytesSource,
   openImageChain,
@@ -113,8 +114,9 @@ function parentResolver(options: OpenDiskOptions, blockingReads: boolean): Paren
 }
 
 /**
- * Reads one image of the chain. A parent that is not a VHD is reported without quoting its bytes: a hostile
- * locator may point at any file (say ..\..\etc\passwd), and nothing outside the chain may leak into a message.
+ * Reads one image of the chain. A parent that is not a VHD is reported by its path and the kind of damage, never
+ * with the decoder's error (message or cause), which quotes the bytes it found: a hostile locator may point at any
+ * file (say ..\..\etc\passwd), and nothing outside the chain may leak into an error.
  */
 async function readLayer(source: RandomAccessSource, isTop: boolean): Promise<VhdImage> {
   try {
@@ -123,7 +125,8 @@ async function readLayer(source: RandomAccessSource, isTop: boolean): Promise<Vh
     const mapped = imageReadError(error, source.name, source.size, false);
     if (isTop || !(mapped instanceof VhdIoError) || mapped.code !== 'NOT_A_VHD') throw mapped;
     await source.close?.().catch(() => undefined);
-    throw new VhdIoError('NOT_A_VHD', `${source.name} (named as a parent) is not a VHD`, { path: source.name, cause: mapped.cause });
+    const damage = mapped.cause instanceof VhdFormatError ? mapped.cause.code : (mapped.params?.reason ?? 'NOT_A_VHD');
+    throw new VhdIoError('NOT_A_VHD', `${source.name} (named as a parent) is not a VHD (${damage})`, { path: source.name });
   }
 }
 

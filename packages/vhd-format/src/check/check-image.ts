@@ -9,7 +9,7 @@
  * the well-placed blocks, plus one sort of their offsets.
  */
 import { decodeBatInPlace } from '../bat.js';
-import { DiskType, diskTypeName, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from '../constants.js';
+import { DiskType, diskTypeName, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from '../constants.js';
 import type { DiskTypeName } from '../constants.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
 import type { DynamicHeader } from '../dynamic-header.js';
@@ -168,6 +168,9 @@ class Checker {
       return;
     }
     if (!Number.isSafeInteger(footer.currentSize)) return; // FOOTER_BAD_SIZE says so; nothing below can be sized.
+    if (footer.currentSize > MAX_VIRTUAL_SIZE) {
+      list.add('DISK_TOO_LARGE', 'error', `the footer's current size ${footer.currentSize} exceeds 2040 GiB (${MAX_VIRTUAL_SIZE} bytes); readers refuse the image`, { offset: footerAt + FOOTER_FIELDS.currentSize.offset });
+    }
     if (this.diskType === 'fixed') {
       if (dataAreaEnd !== footer.currentSize) {
         list.add('FIXED_SIZE_MISMATCH', 'error', `the data area is ${dataAreaEnd} bytes but the footer says ${footer.currentSize}`, { offset: dataAreaEnd });
@@ -368,16 +371,22 @@ class Checker {
   private async checkParents(image: VhdImage): Promise<void> {
     const list = this.list;
     let parents: Awaited<ReturnType<typeof openImageChain>> | undefined;
+    // The parent being read when a read fails: its path is named (never its bytes: it may be any file a locator reaches).
+    let reading = 'a parent';
     try {
       parents = await openImageChain(this.source, {
         resolveParent: this.options.resolveParent!,
         timestampMismatch: 'accept',
-        read: (source) => (source === this.source ? Promise.resolve(image) : readImage(source, { bat: false, signal: this.options.signal })),
+        read: (source) => {
+          if (source === this.source) return Promise.resolve(image);
+          reading = `${source.name} (a parent in the chain)`;
+          return readImage(source, { bat: false, signal: this.options.signal });
+        },
         signal: this.options.signal,
       });
     } catch (error) {
       if (error instanceof VhdChainError) list.add(error.code, 'error', error.message);
-      else if (error instanceof VhdFormatError) list.add('PARENT_UNREADABLE', 'error', `a parent in the chain is not a usable VHD (${error.code})`);
+      else if (error instanceof VhdFormatError) list.add('PARENT_UNREADABLE', 'error', `${reading} is not a usable VHD (${error.code})`);
       else if (error instanceof Error && 'code' in error && typeof error.code === 'string') list.add('PARENT_UNREADABLE', 'error', `a parent in the chain cannot be read (${error.code})`);
       else throw error;
       return;

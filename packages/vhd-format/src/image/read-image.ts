@@ -5,10 +5,12 @@
  *
  * Policy: facts a reader steers by (sizes, offsets, block size, table size) are checked in every mode and a
  * violation is a thrown VhdFormatError naming field and image offset. Recoverable damage (a checksum, a locator
- * that points nowhere, a table too short for the disk) is a `problem` when lenient and thrown when strict.
+ * that points nowhere) is a `problem` when lenient and thrown when strict. A table too short for the disk is
+ * fatal whenever the BAT is loaded (the disk is to be read or written: sectors the image cannot describe are not
+ * zeros, and QEMU refuses such an image too); read without the BAT, for display, it is a problem.
  * Nothing is allocated from a field before the field is checked against the limits and the image's size.
  */
-import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
+import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
 import { decodeBatInPlace } from '../bat.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
 import type { DynamicHeader } from '../dynamic-header.js';
@@ -120,6 +122,10 @@ class ImageReader {
     if (!Number.isSafeInteger(footer.currentSize)) {
       throw fault('BAD_SIZE', footerAt + F.currentSize.offset, 'currentSize', `the footer's current size ${footer.currentSize} is beyond 2^53 bytes`);
     }
+    // 2040 GiB is the largest VHD Windows makes or attaches, and QEMU refuses a larger one ("File too large").
+    if (footer.currentSize > MAX_VIRTUAL_SIZE) {
+      throw fault('BAD_SIZE', footerAt + F.currentSize.offset, 'currentSize', `the footer's current size ${footer.currentSize} exceeds 2040 GiB (${MAX_VIRTUAL_SIZE} bytes), the largest VHD`);
+    }
     if (footer.diskType === DiskType.Fixed) {
       this.checkFixedDataArea(footer, dataAreaEnd, footerAt);
     } else if (footer.diskType === DiskType.Dynamic || footer.diskType === DiskType.Differencing) {
@@ -180,7 +186,10 @@ class ImageReader {
     image.geometry = blockGeometry(header.blockSize);
     const blocksNeeded = Math.ceil(footer.currentSize / header.blockSize);
     if (header.maxTableEntries < blocksNeeded) {
-      this.damage('TABLE_OUT_OF_RANGE', headerOffset + H.maxTableEntries.offset, `the BAT has ${header.maxTableEntries} entries, but a ${footer.currentSize}-byte disk with ${header.blockSize}-byte blocks needs ${blocksNeeded}`);
+      const offset = headerOffset + H.maxTableEntries.offset;
+      const message = `the BAT has ${header.maxTableEntries} entries, but a ${footer.currentSize}-byte disk with ${header.blockSize}-byte blocks needs ${blocksNeeded}`;
+      if (this.options.bat ?? true) throw fault('TABLE_OUT_OF_RANGE', offset, 'maxTableEntries', message);
+      this.damage('TABLE_OUT_OF_RANGE', offset, message);
     }
     image.parentLocatorPaths = await this.readLocatorPaths(header, image.rejectedLocators);
     if (this.options.bat ?? true) image.bat = await this.readBat(header);

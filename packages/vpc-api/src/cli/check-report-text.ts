@@ -16,6 +16,7 @@ const ISSUE_TEXT_ES: Readonly<Record<string, (issue: CheckIssue) => string>> = {
   NOT_A_VHD: () => 'no es un VHD: no hay pie VHD válido al final del archivo ni en el desplazamiento 0',
   FOOTER_DAMAGED: (i) => `el pie del final del archivo no se puede leer; la copia del desplazamiento 0 está intacta${at(i)}`,
   BAD_DISK_TYPE: (i) => `el tipo de disco no es fijo, dinámico ni de diferenciación${at(i)}`,
+  DISK_TOO_LARGE: (i) => `el tamaño actual del pie supera 2040 GiB; los lectores rechazan la imagen${at(i)}`,
   FIXED_SIZE_MISMATCH: (i) => `el área de datos no tiene el tamaño que indica el pie${at(i)}`,
   FOOTER_COPY_MISMATCH: () => 'la copia del pie en el desplazamiento 0 no coincide con el pie del final',
   FOOTER_TRUNCATED: (i) => `el pie del final tiene 511 bytes (Virtual PC antiguo); se esperan 512${at(i)}`,

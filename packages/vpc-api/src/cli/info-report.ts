@@ -2,6 +2,7 @@ import type { ImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_CHAIN_DEPTH, readImageMetadata, readParentMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
 import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-diff';
 import {
+  DYNAMIC_HEADER_SIZE,
   FIXED_DATA_OFFSET,
   FOOTER_SIZE,
   UNUSED_BAT_ENTRY,
@@ -95,26 +96,26 @@ function offsetOrNone(value: bigint): number | null {
   return value === FIXED_DATA_OFFSET ? null : Number(value);
 }
 
-function footerReport(footer: Footer): FooterReport {
+function footerReport(footer: Footer, metadata: ImageMetadata): FooterReport {
   return {
     cookie: footer.cookie,
     features: footer.features,
     formatVersion: footer.formatVersion,
     dataOffset: offsetOrNone(footer.dataOffset),
     checksum: footer.checksum,
-    checksumValid: footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })),
+    checksumValid: footerChecksumVerdict(footer, metadata),
     savedState: footer.savedState,
   };
 }
 
-function headerReport(header: DynamicHeader): HeaderReport {
+function headerReport(header: DynamicHeader, metadata: ImageMetadata): HeaderReport {
   return {
     cookie: header.cookie,
     dataOffset: offsetOrNone(header.dataOffset),
     tableOffset: header.tableOffset,
     headerVersion: header.headerVersion,
     checksum: header.checksum,
-    checksumValid: headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })),
+    checksumValid: headerChecksumVerdict(header, metadata),
   };
 }
 
@@ -172,8 +173,8 @@ export async function buildInfoReport(metadata: ImageMetadata): Promise<InfoRepo
     blockSize: header?.blockSize ?? null,
     maxTableEntries: header?.maxTableEntries ?? null,
     allocatedBlocks: countAllocated(metadata.bat),
-    footer: footerReport(footer),
-    header: header === undefined ? null : headerReport(header),
+    footer: footerReport(footer, metadata),
+    header: header === undefined ? null : headerReport(header, metadata),
     parent,
   };
   return { ...report, chain: [{ path: metadata.path, type }, ...(await resolvedChain(report))] };
@@ -237,8 +238,20 @@ function checksumValid(reencode: () => boolean, problems: ImageMetadata['problem
   }
 }
 
+/** The footer's checksum verdict; its problems lie in the footer that was used (the trailing one or the copy at 0). */
+function footerChecksumVerdict(footer: Footer, metadata: ImageMetadata): boolean {
+  const start = metadata.image.footerOffset ?? 0;
+  return checksumValid(() => footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })), metadata.problems, (offset) => offset >= start && offset < start + FOOTER_SIZE);
+}
+
+/** The dynamic header's checksum verdict; the reader records its problems at image offsets inside the header. */
+function headerChecksumVerdict(header: DynamicHeader, metadata: ImageMetadata): boolean {
+  const start = metadata.image.headerOffset ?? 0;
+  return checksumValid(() => headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })), metadata.problems, (offset) => offset >= start && offset < start + DYNAMIC_HEADER_SIZE);
+}
+
 /** Every footer field, in on-disk order. */
-function footerLines(footer: Footer, report: InfoReport, problems: ImageMetadata['problems']): string[] {
+function footerLines(footer: Footer, report: InfoReport, metadata: ImageMetadata): string[] {
   const g = footer.geometry;
   return [
     label('Cookie', quoted(footer.cookie)),
@@ -253,15 +266,14 @@ function footerLines(footer: Footer, report: InfoReport, problems: ImageMetadata
     label('Current size', byteCount(footer.currentSize)),
     label('Geometry (C/H/S)', `${g.cylinders}/${g.heads}/${g.sectorsPerTrack}`),
     label('Disk type', `${report.type ?? 'unknown'} (${footer.diskType})`),
-    // Footer problems carry offsets within the footer; header problems, file offsets past the first footer.
-    label('Checksum', `${hex32(footer.checksum)} (${validity(checksumValid(() => footerChecksumValid(encodeFooter(footer, { checksum: 'keep' })), problems, (offset) => offset < FOOTER_SIZE))})`),
+    label('Checksum', `${hex32(footer.checksum)} (${validity(footerChecksumVerdict(footer, metadata))})`),
     label('Unique id', report.uniqueId),
     label('Saved state', `${footer.savedState}`),
   ];
 }
 
 /** Every dynamic-header field and each used locator with its decoded path. */
-function headerLines(header: DynamicHeader, report: InfoReport, problems: ImageMetadata['problems']): string[] {
+function headerLines(header: DynamicHeader, report: InfoReport, metadata: ImageMetadata): string[] {
   const lines = [
     label('Header cookie', quoted(header.cookie)),
     label('Header data offset', hex64(header.dataOffset)),
@@ -269,7 +281,7 @@ function headerLines(header: DynamicHeader, report: InfoReport, problems: ImageM
     label('Header version', hex32(header.headerVersion)),
     label('Max table entries', String(header.maxTableEntries)),
     label('Block size', `${header.blockSize} bytes`),
-    label('Header checksum', `${hex32(header.checksum)} (${validity(checksumValid(() => headerChecksumValid(encodeDynamicHeader(header, { checksum: 'keep' })), problems, (offset) => offset >= FOOTER_SIZE))})`),
+    label('Header checksum', `${hex32(header.checksum)} (${validity(headerChecksumVerdict(header, metadata))})`),
     label('Parent unique id', uniqueIdToString(header.parentUniqueId)),
     label('Parent timestamp', `${dateFromVhdTimestamp(header.parentTimestamp).toISOString()} (${header.parentTimestamp} VHD seconds)`),
     label('Parent unicode name', quoted(header.parentUnicodeName)),
@@ -291,8 +303,8 @@ function headerLines(header: DynamicHeader, report: InfoReport, problems: ImageM
  * allocated block count, and the chain as far as it resolves.
  */
 export function renderInfoText(metadata: ImageMetadata, report: InfoReport, chain: readonly ChainLink[] = report.chain.slice(1)): string {
-  const lines = [label('Path', report.path), label('File size', `${report.fileSize} bytes`), ...footerLines(metadata.footer, report, metadata.problems)];
-  if (metadata.header !== undefined) lines.push(...headerLines(metadata.header, report, metadata.problems));
+  const lines = [label('Path', report.path), label('File size', `${report.fileSize} bytes`), ...footerLines(metadata.footer, report, metadata)];
+  if (metadata.header !== undefined) lines.push(...headerLines(metadata.header, report, metadata));
   if (report.parent !== null) {
     lines.push(label('Parent resolved to', report.parent.resolvedPath ?? '(not found)'));
   }
