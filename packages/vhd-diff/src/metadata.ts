@@ -98,5 +98,9 @@ export function imageReadError(error: unknown, path: string, fileSize: number, s
       path, cause: inner ?? error, params: { reason: 'bad-header', offset, path },
     });
   }
+  if (error.code === 'BAD_SIZE' && error.field === 'currentSize' && error.value !== undefined) {
+    // Too large to be a VHD: what Virtual PC calls VM_E_IMAGE_SIZE_TOO_LARGE rather than damage.
+    return new VhdIoError('SIZE_TOO_LARGE', `${path}: ${error.message}`, { path, cause: error, params: { reason: 'image-too-large', path, sizeBytes: error.value } });
+  }
   return new VhdIoError('CORRUPT', `${path}: ${error.message}`, { path, cause: error });
 }

@@ -37,6 +37,8 @@ export type VhdFormatErrorCode =
 export interface VhdFormatErrorOptions extends ErrorOptions {
   /** The structure field at fault, as named in the field tables (e.g. 'blockSize', 'tableOffset'). */
   field?: string;
+  /** The offending value when it is a number (e.g. a size above the limit), for callers that word the refusal. */
+  value?: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class VhdFormatError extends Error {
   readonly code: VhdFormatErrorCode;
   readonly offset: number;
   readonly field?: string;
+  readonly value?: number;
 
   constructor(code: VhdFormatErrorCode, offset: number, message: string, options?: VhdFormatErrorOptions) {
     super(message, options);
@@ -54,6 +57,7 @@ export class VhdFormatError extends Error {
     this.code = code;
     this.offset = offset;
     if (options?.field !== undefined) this.field = options.field;
+    if (options?.value !== undefined) this.value = options.value;
   }
 }
 

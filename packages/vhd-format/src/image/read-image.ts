@@ -124,7 +124,10 @@ class ImageReader {
     }
     // 2040 GiB is the largest VHD Windows makes or attaches, and QEMU refuses a larger one ("File too large").
     if (footer.currentSize > MAX_VIRTUAL_SIZE) {
-      throw fault('BAD_SIZE', footerAt + F.currentSize.offset, 'currentSize', `the footer's current size ${footer.currentSize} exceeds 2040 GiB (${MAX_VIRTUAL_SIZE} bytes), the largest VHD`);
+      throw new VhdFormatError('BAD_SIZE', footerAt + F.currentSize.offset, `the footer's current size ${footer.currentSize} exceeds 2040 GiB (${MAX_VIRTUAL_SIZE} bytes), the largest VHD`, {
+        field: 'currentSize',
+        value: footer.currentSize,
+      });
     }
     if (footer.diskType === DiskType.Fixed) {
       this.checkFixedDataArea(footer, dataAreaEnd, footerAt);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
-import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
-import { DEFAULT_BLOCK_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-diff';
+import { VhdIoError, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { DEFAULT_BLOCK_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
 import { DETAILS, detail, formatProblemDetail } from '../errors/details.js';
 import { failureDetail, refusal, toVpcError } from '../errors/hresult-map.js';
@@ -45,6 +45,11 @@ async function readParentMetadata(parentPath: string, lang: Language): Promise<I
   try {
     metadata = await readImageMetadata(parentPath);
   } catch (error) {
+    // A parent above 2040 GiB is refused by the reader itself; Virtual PC's answer is the size HRESULT.
+    if (error instanceof VhdIoError && error.params?.reason === 'image-too-large') {
+      const sizeBytes = Number(error.params.sizeBytes);
+      throw refusal('VM_E_IMAGE_SIZE_TOO_LARGE', lang, detail(lang, DETAILS.sizeAboveLimit, { sizeBytes, limitBytes: MAX_VIRTUAL_SIZE, fat16Guest: false }));
+    }
     throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
   }
   // Lenient reading records damage; damage of severity 'error' means Windows would not open it as a parent either.

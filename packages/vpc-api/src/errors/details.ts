@@ -336,6 +336,10 @@ export const VHD_IO_REASON_DETAILS: Readonly<Record<string, Template<VhdIoFacts>
     (f) => `the chain of ${text(f.params.path)} already holds ${text(f.params.maxDepth)} images, the most a chain may hold`,
     (f) => `la cadena de ${text(f.params.path)} ya tiene ${text(f.params.maxDepth)} imágenes, el máximo que admite una cadena`,
   ),
+  'image-too-large': template(
+    (f) => `${f.path}: ${text(f.formatMessage)}`,
+    (f) => `${f.path}: el disco tiene ${text(f.params.sizeBytes)} bytes, más que el máximo de VHD (2040 GiB)`,
+  ),
   'write-past-end': template(
     (f) => `write of ${text(f.params.byteCount)} bytes at ${text(f.params.offset)} passes the end of the ${text(f.params.virtualSize)}-byte disk`,
     (f) => `la escritura de ${text(f.params.byteCount)} bytes en ${text(f.params.offset)} pasa del final del disco de ${text(f.params.virtualSize)} bytes`,
