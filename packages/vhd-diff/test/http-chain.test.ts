@@ -3,7 +3,7 @@
  * serving a temporary folder): the shared fixtures and a generated 3-deep chain read equal to their local reads,
  * a child's parents are found relative to its URL, and servers that fail give typed errors.
  */
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
@@ -60,6 +60,8 @@ function local(file: string): string {
  * (W2ku, an absolute Windows path, is never tried against a URL).
  */
 async function pointW2ruAt(child: string, path: string): Promise<void> {
+  // The child's own child records its modification time: patching must not change it (a second may pass meanwhile).
+  const { atime, mtime } = await stat(child);
   await patchHeader(child, (header) => {
     header.setUint32(64, 0); // parent unicode name: empty
   });
@@ -80,6 +82,7 @@ async function pointW2ruAt(child: string, path: string): Promise<void> {
   expect(found).toBe(true);
   await writeFile(child, bytes);
   await patchHeader(child, () => undefined); // the header checksum, over the new locator length
+  await utimes(child, atime, mtime);
 }
 
 /** base (dynamic) ← middle ← top, each with its own writes; a second folder holds the top alone (its parents missing). */
