@@ -1,56 +1,42 @@
-import { realpath } from 'node:fs/promises';
-import { VhdIoError, readImageMetadata } from './creation-api.js';
-import type { ImageMetadata } from './creation-api.js';
-import { resolveParentPath } from './resolve-parent.js';
+import { MAX_CHAIN_DEPTH, VhdChainError, openImageChain, readImage } from '@vhdkit/vhd-format';
+import type { ChainLayer } from '@vhdkit/vhd-format';
+import { VhdIoError } from '../errors.js';
+import type { ImageMetadata } from '../metadata.js';
+import { fileParentResolver } from './resolve-parent.js';
+import { locationParentResolver, openSource } from '../source-location.js';
 
 /** The one chain depth limit is vhd-format's (creation, opening and check all apply it). */
 export { MAX_CHAIN_DEPTH } from '@vhdkit/vhd-format';
-import { MAX_CHAIN_DEPTH } from '@vhdkit/vhd-format';
-
-/** The shape of a chain as far as it could be followed. */
-export interface ChainShape {
-  /** Images counted, `below` included, at most MAX_CHAIN_DEPTH + 1 (the walk stops there). */
-  images: number;
-  /** The path at which the chain came back to an image already counted. */
-  loopsAt?: string;
-}
-
-/**
- * Follows the chain up from `start` (with `below`, the real paths of images already counted under it) until a
- * fixed or dynamic image, a parent that cannot be found or read (that link is reported where it is checked or
- * opened), a loop, or more than MAX_CHAIN_DEPTH images. Reads at most MAX_CHAIN_DEPTH headers, never a BAT.
- */
-export async function walkChain(start: ImageMetadata, below: readonly string[] = []): Promise<ChainShape> {
-  const seen = new Set(below);
-  let current = start;
-  for (;;) {
-    const identity = await realpath(current.path).catch(() => current.path);
-    if (seen.has(identity)) return { images: seen.size, loopsAt: current.path };
-    seen.add(identity);
-    if (seen.size > MAX_CHAIN_DEPTH || current.footer.diskType !== 4) return { images: seen.size };
-    const next = await resolveParentPath(current);
-    if (next.path === undefined) return { images: seen.size };
-    try {
-      current = await readImageMetadata(next.path, { bat: false });
-    } catch {
-      return { images: seen.size };
-    }
-  }
-}
 
 /**
  * A child adds one image to its parent's chain: refused when that chain already holds MAX_CHAIN_DEPTH images (the
  * new one could not be opened) or loops ('CHAIN_TOO_DEEP' / 'CHAIN_LOOP', reason 'parent-chain-full' / 'chain-loop').
+ * The chain is followed by the one resolver every open uses, reading headers only; a link that is broken in another
+ * way (a parent missing or not matching) ends the count there: it is reported where the chain is opened or checked.
  */
 export async function requireRoomInChain(parent: ImageMetadata): Promise<void> {
-  const shape = await walkChain(parent);
-  if (shape.loopsAt !== undefined) {
-    throw new VhdIoError('CHAIN_LOOP', `the chain comes back to ${shape.loopsAt}`, { path: parent.path, params: { reason: 'chain-loop', path: shape.loopsAt } });
-  }
-  if (shape.images >= MAX_CHAIN_DEPTH) {
-    throw new VhdIoError('CHAIN_TOO_DEEP', `the chain of ${parent.path} already holds ${MAX_CHAIN_DEPTH} images, the most a chain may hold`, {
-      path: parent.path,
-      params: { reason: 'parent-chain-full', path: parent.path, maxDepth: MAX_CHAIN_DEPTH },
+  const top = await openSource(parent.path);
+  let layers: ChainLayer[] = [];
+  try {
+    layers = await openImageChain(top, {
+      resolveParent: locationParentResolver(fileParentResolver()),
+      timestampMismatch: 'accept',
+      maxDepth: MAX_CHAIN_DEPTH - 1,
+      read: (source) => readImage(source, { bat: false }),
     });
+  } catch (error) {
+    if (!(error instanceof VhdChainError)) return;
+    if (error.code === 'CHAIN_LOOP') {
+      const loopsAt = String(error.facts.path ?? error.childName);
+      throw new VhdIoError('CHAIN_LOOP', `the chain comes back to ${loopsAt}`, { path: parent.path, params: { reason: 'chain-loop', path: loopsAt } });
+    }
+    if (error.code === 'CHAIN_TOO_DEEP') {
+      throw new VhdIoError('CHAIN_TOO_DEEP', `the chain of ${parent.path} already holds ${MAX_CHAIN_DEPTH} images, the most a chain may hold`, {
+        path: parent.path,
+        params: { reason: 'parent-chain-full', path: parent.path, maxDepth: MAX_CHAIN_DEPTH },
+      });
+    }
+  } finally {
+    await Promise.allSettled([top, ...layers.slice(1).map((layer) => layer.source)].map((source) => source.close?.()));
   }
 }
