@@ -6,7 +6,7 @@
 import { copyFile, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
+import { expectRejection, nginx, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
 import type { NginxServer } from '@vhdkit/test-support';
 import { VhdSourceError, check, createDifferencingDisk, createDynamicDisk, openDisk, readImageMetadata } from '../src/index.js';
 import type { VhdSourceErrorCode } from '../src/index.js';
@@ -31,14 +31,8 @@ function pattern(length: number, seed: number): Uint8Array {
   return bytes;
 }
 
-async function expectSourceError(promise: Promise<unknown>, code: VhdSourceErrorCode): Promise<VhdSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(VhdSourceError);
-  expect((error as VhdSourceError).code, (error as Error).message).toBe(code);
-  return error as VhdSourceError;
+function expectSourceError(promise: Promise<unknown>, code: VhdSourceErrorCode): Promise<VhdSourceError> {
+  return expectRejection(promise, VhdSourceError, code);
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {

@@ -3,6 +3,7 @@
  * body, a weak ETag, a hidden Content-Range): an injected fetch plays the server over real bytes.
  */
 import { describe, expect, it } from 'vitest';
+import { expectRejection } from '@vhdkit/test-support';
 import { httpSource, VhdSourceError } from '../src/index.js';
 import type { VhdSourceErrorCode } from '../src/index.js';
 
@@ -45,14 +46,8 @@ function fakeFetch(answer: Answer): { fetch: typeof fetch; seen: Seen[] } {
   return { fetch: fake as typeof fetch, seen };
 }
 
-async function expectCode(promise: Promise<unknown>, code: VhdSourceErrorCode): Promise<VhdSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(VhdSourceError);
-  expect((error as VhdSourceError).code, (error as Error).message).toBe(code);
-  return error as VhdSourceError;
+function expectCode(promise: Promise<unknown>, code: VhdSourceErrorCode): Promise<VhdSourceError> {
+  return expectRejection(promise, VhdSourceError, code);
 }
 
 describe('opening', () => {

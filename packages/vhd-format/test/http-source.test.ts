@@ -7,7 +7,7 @@ import { readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'n
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nginx, repoFixturePath, repoFixtures, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
+import { expectRejection, nginx, repoFixturePath, repoFixtures, sharedFixturePath, sharedFixtures, startNginx, testFolder } from '@vhdkit/test-support';
 import type { NginxServer } from '@vhdkit/test-support';
 import { decodeDynamicHeader, decodeFooter, decodeLocatorPath, httpSource, parentUrl, VhdSourceError } from '../src/index.js';
 import type { HttpSourceOptions, VhdSourceErrorCode } from '../src/index.js';
@@ -32,19 +32,8 @@ function random(seed: number): () => number {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<VhdSourceError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(VhdSourceError);
-  return error as VhdSourceError;
-}
-
-async function expectCode(promise: Promise<unknown>, code: VhdSourceErrorCode): Promise<VhdSourceError> {
-  const error = await rejection(promise);
-  expect(error.code, error.message).toBe(code);
-  return error;
+function expectCode(promise: Promise<unknown>, code: VhdSourceErrorCode): Promise<VhdSourceError> {
+  return expectRejection(promise, VhdSourceError, code);
 }
 
 /** The global fetch, counting calls and optionally failing some of them first. */

@@ -4,3 +4,4 @@ export { repoFixtures, repoFixturePath, type RepoFixtureFacts } from './repo-fix
 export { tempDir, sha256File, sha256Bytes, run, type RunResult } from './files.js';
 export { testFolder, type TestFolder } from './test-folders.js';
 export { nginx, startNginx, NGINX_BINARY, type NginxServer, type NginxLocation, type NginxProbe } from './nginx.js';
+export { expectRejection } from './rejections.js';

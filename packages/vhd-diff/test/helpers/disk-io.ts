@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { expect } from 'vitest';
+import { expectRejection } from '@vhdkit/test-support';
 import { VhdIoError, openDisk } from '../../src/index.js';
 import type { OpenDiskOptions, VhdDisk } from '../../src/index.js';
 
@@ -31,13 +31,7 @@ export async function writeIntoDisk(path: string, bytes: Uint8Array, offset: num
  * further assertions.
  */
 export async function expectVhdIoError(promise: Promise<unknown>, code?: VhdIoError['code']): Promise<VhdIoError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(VhdIoError);
-  if (code !== undefined) expect((error as VhdIoError).code).toBe(code);
-  return error as VhdIoError;
+  return expectRejection(promise, VhdIoError, code);
 }
 
 /** Every chunk a disk's Node stream hands out, kept (as a consumer may) until the stream has ended. */
