@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Bytes, sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
 import { VhdIoError, check, copyDiskTo, createDifferencingDisk, createDynamicDisk, createFixedDisk, openDisk, readImageMetadata, resolveParentPath } from '../src/index.js';
 import type { VhdDisk } from '../src/index.js';
-import { KiB, MiB, footerUniqueId, patchHeader, patternBytes, rawLayout, sorted } from './helpers/chain-images.js';
+import { KiB, MiB, footerUniqueId, patchHeader, patternBytes, pointParentAt, rawLayout, sorted } from './helpers/chain-images.js';
 import { expectVhdIoError, keptStreamChunks } from './helpers/disk-io.js';
 
 /** The first group of an id's text form (the bytes in stored order). */
@@ -325,14 +325,7 @@ describe('chains this toolkit makes', { timeout: 30_000 }, () => {
     const full = await openDisk(grandchild, { maxDepth: 3 });
     await full.close();
     // Point the child at the grandchild (id, name; locators dropped): child → grandchild → child.
-    const grandchildId = await footerUniqueId(grandchild);
-    await patchHeader(child, (header, bytes) => {
-      bytes.set(grandchildId, 40);
-      header.setUint32(56, 0);
-      bytes.fill(0, 64, 768);
-      const name = 'grandchild.vhd';
-      for (let index = 0; index < name.length; index++) header.setUint16(64 + index * 2, name.charCodeAt(index));
-    });
+    await pointParentAt(child, grandchild);
     // Patching the child changed its modification time: once a second boundary passed since the grandchild was made,
     // the recorded parent timestamp no longer matches, which is not what this test is about.
     await expectVhdIoError(openDisk(grandchild, { timestampMismatch: 'accept' }), 'CHAIN_LOOP');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ChainReader, MAX_CHAIN_DEPTH, bytesSource, computeChecksum, openImageChain, pickedSources } from '@vhdkit/vhd-format';
 import { sharedFixtures, testFolder } from '@vhdkit/test-support';
 import { check, createDifferencingDisk, createDynamicDisk, merge, openDisk, readImageMetadata } from '../src/index.js';
-import { footerUniqueId, patchHeader } from './helpers/chain-images.js';
+import { pointParentAt } from './helpers/chain-images.js';
 import { expectVhdIoError, readWholeDisk, writeIntoDisk } from './helpers/disk-io.js';
 
 const MiB = 1024 * 1024;
@@ -141,14 +141,7 @@ describe('check applies the chain rules every reader applies', () => {
     const grandchild = join(dir, 'grandchild.vhd');
     await createDifferencingDisk(grandchild, child);
     // Point the child at the grandchild (id, name; locators dropped): child → grandchild → child.
-    const grandchildId = await footerUniqueId(grandchild);
-    await patchHeader(child, (header, bytes) => {
-      bytes.set(grandchildId, 40);
-      header.setUint32(56, 0);
-      bytes.fill(0, 64, 768);
-      const name = 'grandchild.vhd';
-      for (let index = 0; index < name.length; index++) header.setUint16(64 + index * 2, name.charCodeAt(index));
-    });
+    await pointParentAt(child, grandchild);
     const report = await check(grandchild, { timestampMismatch: 'accept' });
     expect(report.ok).toBe(false);
     expect(report.issues.map((issue) => issue.code)).toContain('CHAIN_LOOP');

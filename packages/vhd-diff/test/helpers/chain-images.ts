@@ -1,4 +1,5 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 /**
  * Test-only readers and patchers for VHD files, at literal offsets from the specification
@@ -82,6 +83,22 @@ export async function patchHeader(path: string, edit: (header: DataView, bytes: 
 export async function footerUniqueId(path: string): Promise<Uint8Array> {
   const bytes = await readFile(path);
   return bytes.slice(bytes.length - 512 + 68, bytes.length - 512 + 84);
+}
+
+/**
+ * Makes `child` name `newParent` as its parent by header alone: its unique id, no recorded time, no locators, and
+ * the parent name set to newParent's file name (found beside the child). With a child of `child` as newParent this
+ * makes a loop.
+ */
+export async function pointParentAt(child: string, newParent: string): Promise<void> {
+  const parentId = await footerUniqueId(newParent);
+  const name = basename(newParent);
+  await patchHeader(child, (header, bytes) => {
+    bytes.set(parentId, 40);
+    header.setUint32(56, 0);
+    bytes.fill(0, 64, 768);
+    for (let index = 0; index < name.length; index++) header.setUint16(64 + index * 2, name.charCodeAt(index));
+  });
 }
 
 /** Deterministic, non-zero-ish test bytes (so misplaced sectors show). */
