@@ -173,9 +173,11 @@ const described = (summary: RunSummary) =>
  * Seeds that found defects (2026-12, issue 15), one per kind, fewest mutations first: block size 12288 read as
  * valid (34), BAT of 0 entries (64) or 1 (604), size above 2040 GiB (128; 183 without the original size), a dynamic
  * image relabelled fixed (324), RangeError for block size 1000 (521), locators that abort or hang `check` (737, 1113,
- * 1423), a parent outside the chain whose bytes an error's cause quoted (763). A seed names a case of this generator: changing the generator changes the cases.
+ * 1423), a parent outside the chain whose bytes an error's cause quoted (763). From the 100,000-case run: a trailing
+ * footer with an unknown format version traded for the copy at 0 (1005771, 1008776, 1020585, 1034628, 1042872,
+ * 1062311; docs/format.md#footer-choice). A seed names a case of this generator: changing the generator changes the cases.
  */
-const FOUND_DEFECT_SEEDS = [34, 64, 128, 183, 324, 521, 604, 737, 763, 1113, 1423];
+const FOUND_DEFECT_SEEDS = [34, 64, 128, 183, 324, 521, 604, 737, 763, 1113, 1423, 1005771, 1008776, 1020585, 1034628, 1042872, 1062311];
 
 const sevenZip = interop('7zz');
 

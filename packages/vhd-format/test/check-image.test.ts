@@ -64,6 +64,17 @@ describe('checkImage on built images', () => {
     expect((await readImage(bytesSource(bytes))).footerLocation).toBe('copy');
   });
 
+  it('an unknown format version in the trailing footer is reported, and the trailing footer stays the one checked', async () => {
+    const built = image();
+    const bytes = built.bytes.slice();
+    bytes.set(encodeFooter({ ...built.footer, formatVersion: 0x0002_0000 }), bytes.length - FOOTER_SIZE);
+    const report = await checkImage(bytesSource(bytes));
+    expect(report.trailingOffset).toBe(bytes.length - FOOTER_SIZE);
+    expect(report.issues.map((issue) => issue.code)).toContain('FOOTER_UNSUPPORTED_VERSION');
+    expect(report.issues.map((issue) => issue.code)).not.toContain('FOOTER_DAMAGED');
+    expect((await readImage(bytesSource(bytes))).footerLocation).toBe('trailing');
+  });
+
   it('blocks placed outside the data area or over the BAT are reported as the reader refuses them', async () => {
     const built = image();
     const bytes = built.bytes.slice();

@@ -215,6 +215,22 @@ describe('readImage: recoverable damage is a problem when lenient, an error when
     expect((await formatError(readImage(bytesSource(bytes), { strict: true }))).code).toBe('NO_FOOTER');
   });
 
+  it('an unknown format version never trades one footer for the other (docs/format.md#footer-choice)', async () => {
+    const built = childImage();
+    // A trailing footer with a valid checksum and version 2.0 describing a larger disk; the copy at 0 says 8 MiB.
+    const bytes = built.bytes.slice();
+    bytes.set(encodeFooter({ ...built.footer, formatVersion: 0x0002_0000, currentSize: 16 * MiB }), bytes.length - FOOTER_SIZE);
+    const image = await readImage(bytesSource(bytes), { bat: false });
+    expect(image.footerLocation).toBe('trailing');
+    expect(image.footer.currentSize).toBe(16 * MiB);
+    // `check` reports the version (checkImage's tests); the reader steers by the footer all the same.
+    // Its BAT covers 8 MiB only: the trailing footer's 16 MiB disk cannot be read, and the copy is not a way round.
+    expect((await formatError(readImage(bytesSource(bytes)))).code).toBe('TABLE_OUT_OF_RANGE');
+    // A damaged trailing footer with the unknown version still gives way to the copy (the checksum decides).
+    bytes[bytes.length - FOOTER_SIZE + 100] ^= 0xff;
+    expect((await readImage(bytesSource(bytes))).footerLocation).toBe('copy');
+  });
+
   it('a locator pointing past the data area is rejected and never read', async () => {
     const built = childImage();
     const entryOffset = H.parentLocators.offset + LOCATOR_ENTRY_SIZE; // the W2ru entry

@@ -9,6 +9,8 @@
  * number of sectors from 512 bytes to 256 MiB; a BAT inside the file covering the disk; a differencing image's
  * parent unique id matching its parent. A BAT entry whose block lies outside the file makes every read that
  * consults it fail (readers may check entries lazily), and `check` must report it.
+ * Which footer counts (docs/format.md#footer-choice): the trailing one unless its checksum is wrong or it cannot
+ * describe a disk in the file; the format version never decides.
  * Soft findings (a reader may accept or refuse, but when it accepts, its bytes must equal the oracle's): bad
  * checksums, odd versions, overlapping structures, duplicate BAT entries, size differences within a chain.
  */

@@ -16,11 +16,10 @@ import type { DynamicHeader } from '../dynamic-header.js';
 import { VhdFormatError } from '../errors.js';
 import type { FormatProblem, Lenient } from '../errors.js';
 import { DYNAMIC_HEADER_FIELDS, FOOTER_FIELDS, LOCATOR_ENTRY_SIZE } from '../field-tables.js';
-import { decodeFooterLenient } from '../footer.js';
 import type { Footer } from '../footer.js';
 import { blockPlacementFault, metadataRegions } from '../image/block-placement.js';
 import type { ImageRegion } from '../image/block-placement.js';
-import { decodeTrailingFooter } from '../image/footer-search.js';
+import { decodeTrailingFooter, isDamagedFooter, usableFooterCopy } from '../image/footer-search.js';
 import { blockGeometry, readImage } from '../image/read-image.js';
 import type { LocatorPath, VhdImage } from '../image/read-image.js';
 import { decodeLocatorPath, isUnusedLocator, locatorDataSpaceBytes } from '../parent-locator.js';
@@ -130,10 +129,10 @@ class Checker {
     const found = decodeTrailingFooter(await this.read(size - tailLength, tailLength), size);
     const trailing = 'error' in found ? undefined : found;
     const copyBytes = size >= 2 * FOOTER_SIZE ? await this.read(0, FOOTER_SIZE) : undefined;
-    const copy = copyBytes ? tryDecodeFooter(copyBytes) : undefined;
-    const copyUsable = copy !== undefined && hasHeader(copy.value) && !hasErrors(copy.problems);
+    const copy = copyBytes ? usableFooterCopy(copyBytes) : undefined;
+    const copyUsable = copy !== undefined;
     let choice: FooterChoice;
-    const useTrailing = trailing !== undefined && (!hasErrors(trailing.decoded.problems) || !copyUsable);
+    const useTrailing = trailing !== undefined && (!isDamagedFooter(trailing.decoded.problems) || !copyUsable);
     if (trailing && useTrailing) {
       const short = trailing.bytes.length < FOOTER_SIZE;
       if (short) {
@@ -426,21 +425,8 @@ function decodeChunk(bytes: Uint8Array): Uint32Array {
   return decodeBatInPlace(table);
 }
 
-function tryDecodeFooter(bytes: Uint8Array): Lenient<Footer> | undefined {
-  try {
-    return decodeFooterLenient(bytes);
-  } catch (error) {
-    if (error instanceof VhdFormatError) return undefined;
-    throw error;
-  }
-}
-
 function hasHeader(footer: Footer): boolean {
   return footer.diskType === DiskType.Dynamic || footer.diskType === DiskType.Differencing;
-}
-
-function hasErrors(problems: readonly FormatProblem[]): boolean {
-  return problems.some((problem) => problem.severity === 'error');
 }
 
 /** A 511-byte footer padded with its missing reserved byte (zero); 512 bytes are returned as they are. */

@@ -1,6 +1,6 @@
 /**
  * Which footer describes an image: the trailing one (512 bytes, or 511 from old Virtual PC), else the copy at
- * offset 0 when the end is damaged and the copy belongs to a dynamic or differencing image (docs/format.md#footer, #image-types).
+ * offset 0 when the end is damaged and the copy belongs to a dynamic or differencing image (docs/format.md#footer-choice).
  * Pure: callers hand in the bytes, so the random-access reader and the streaming parser share the rules.
  */
 import { DiskType, FOOTER_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
@@ -57,12 +57,21 @@ export function decodeTrailingFooterStrict(tail: Uint8Array, imageSize: number):
   return { error: firstError! };
 }
 
+/**
+ * Whether a decoded footer is damaged: any error but its version. A version is a label, not a value the reader
+ * steers by, so an unknown one is reported but never makes the reader trade one footer for the other
+ * (docs/format.md#footer-choice): the rule both the reader and the checker apply, and the hostile-input oracle models.
+ */
+export function isDamagedFooter(problems: readonly FormatProblem[]): boolean {
+  return problems.some((problem) => problem.severity === 'error' && problem.code !== 'UNSUPPORTED_VERSION');
+}
+
 /** The copy at offset 0 when it is intact and belongs to an image that has one (dynamic or differencing). */
 export function usableFooterCopy(bytes: Uint8Array): Lenient<Footer> | undefined {
   try {
     const copy = decodeFooterLenient(bytes);
     const hasHeader = copy.value.diskType === DiskType.Dynamic || copy.value.diskType === DiskType.Differencing;
-    return hasErrors(copy.problems) || !hasHeader ? undefined : copy;
+    return isDamagedFooter(copy.problems) || !hasHeader ? undefined : copy;
   } catch (error) {
     if (error instanceof VhdFormatError) return undefined;
     throw error;
