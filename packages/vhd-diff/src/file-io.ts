@@ -1,4 +1,4 @@
-import { readSync, readvSync } from 'node:fs';
+import { readSync, readvSync, writeSync, writevSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -99,13 +99,36 @@ function partsAfter(parts: readonly Uint8Array[], consumedBytes: number): Uint8A
   return rest;
 }
 
-export function isAllZero(bytes: Uint8Array): boolean {
-  // Word-at-a-time when aligned: this runs over every block of a convert.
-  if (bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    for (let index = 0; index < words.length; index++) if (words[index] !== 0) return false;
-    return true;
+/** writeFully on the calling thread (fs.writeSync on the descriptor): no thread-pool hand-off. */
+export function writeFullySync(fd: number, source: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < source.length) done += writeSync(fd, source, done, source.length - done, position + done);
+}
+
+/** writeGathered on the calling thread (fs.writevSync). */
+export function writeGatheredSync(fd: number, parts: readonly Uint8Array[], position: number): void {
+  let remaining = parts.filter((part) => part.length > 0);
+  while (remaining.length > 0) {
+    const bytesWritten = writevSync(fd, remaining, position);
+    position += bytesWritten;
+    remaining = partsAfter(remaining, bytesWritten);
   }
-  for (let index = 0; index < bytes.length; index++) if (bytes[index] !== 0) return false;
-  return true;
+}
+
+/** Below this length a plain loop beats setting up a memcmp. */
+const SHORT_ZERO_CHECK_BYTES = 64;
+/** How far the all-zero check compares the bytes against themselves (see isAllZero). */
+const ZERO_CHECK_STRIDE = 8;
+
+export function isAllZero(bytes: Uint8Array): boolean {
+  // This runs over every block of an import, a convert and a compaction, so it leans on memcmp (SIMD in libc)
+  // instead of a JavaScript loop: the bytes are all zero when the first few are, and each byte equals the one
+  // ZERO_CHECK_STRIDE after it (by induction every byte equals one of the first ZERO_CHECK_STRIDE). A non-zero
+  // byte near the start (most data) is found after a few bytes, as with a loop.
+  const length = bytes.length;
+  const head = Math.min(length, SHORT_ZERO_CHECK_BYTES);
+  for (let index = 0; index < head; index++) if (bytes[index] !== 0) return false;
+  if (length <= SHORT_ZERO_CHECK_BYTES) return true;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, length);
+  return view.compare(view, ZERO_CHECK_STRIDE, length, 0, length - ZERO_CHECK_STRIDE) === 0;
 }

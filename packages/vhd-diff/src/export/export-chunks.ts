@@ -1,13 +1,18 @@
 import { fullBlockBitmap } from '@vhdkit/vhd-format';
 import { VhdIoError, throwIfAborted } from '../errors.js';
 import { eventLoopTurns } from '../chain/event-loop-turns.js';
+import { ChainDisk } from '../chain/disk.js';
 import type { VhdDisk } from '../chain/types.js';
 import type { ExportPlan } from './export-plan.js';
 
 /** Fixed output is read in chunks of this size. */
 const FIXED_CHUNK_BYTES = 2 * 1024 * 1024;
-/** Reads kept in flight ahead of the consumer (libuv's thread pool has 4 threads). */
-const READ_AHEAD = 3;
+/**
+ * Reads kept in flight ahead of the consumer (libuv's thread pool has 4 threads). A chain that reads on the calling
+ * thread (OpenDiskOptions.blockingReads) cannot overlap them: one at a time, into one reused buffer that stays in
+ * the CPU cache.
+ */
+const READ_AHEAD = { threadPool: 3, blocking: 1 } as const;
 
 export interface ExportChunkOptions {
   signal?: AbortSignal;
@@ -19,10 +24,13 @@ export interface ExportChunkOptions {
   reuseBuffers?: boolean;
 }
 
-/** Where chunk memory comes from: a fresh buffer each time, or the next of a ring (READ_AHEAD in flight + 1 held). */
-function chunkBuffers(reuse: boolean, chunkBytes: number): (length: number) => Uint8Array {
+/**
+ * Where chunk memory comes from: a fresh buffer each time, or the next of a ring (the reads in flight + 1 held;
+ * blocking reads fill a chunk only once the consumer is done with the last, so one buffer serves).
+ */
+function chunkBuffers(reuse: boolean, readAhead: number, blocking: boolean, chunkBytes: number): (length: number) => Uint8Array {
   if (!reuse) return (length) => Buffer.allocUnsafe(length);
-  const ring = Array.from({ length: READ_AHEAD + 1 }, () => Buffer.allocUnsafe(chunkBytes));
+  const ring = Array.from({ length: blocking ? 1 : readAhead + 1 }, () => Buffer.allocUnsafe(chunkBytes));
   let next = 0;
   return (length) => ring[next++ % ring.length]!.subarray(0, length);
 }
@@ -35,8 +43,10 @@ function chunkBuffers(reuse: boolean, chunkBytes: number): (length: number) => U
 export async function* exportChunks(disk: VhdDisk, plan: ExportPlan, options: ExportChunkOptions = {}): AsyncGenerator<Uint8Array> {
   const { signal } = options;
   let emitted = 0;
-  const buffers = chunkBuffers(options.reuseBuffers === true, plan.type === 'dynamic' ? plan.layout.blockSpanBytes : FIXED_CHUNK_BYTES);
-  const pieces = plan.type === 'dynamic' ? dynamicPieces(disk, plan, buffers) : fixedPieces(disk, plan.virtualSize, buffers);
+  const blocking = disk instanceof ChainDisk && disk.file.blockingReads;
+  const readAhead = blocking ? READ_AHEAD.blocking : READ_AHEAD.threadPool;
+  const buffers = chunkBuffers(options.reuseBuffers === true, readAhead, blocking, plan.type === 'dynamic' ? plan.layout.blockSpanBytes : FIXED_CHUNK_BYTES);
+  const pieces = plan.type === 'dynamic' ? dynamicPieces(disk, plan, buffers, readAhead) : fixedPieces(disk, plan.virtualSize, buffers, readAhead);
   const turn = eventLoopTurns();
   for await (const piece of pieces) {
     throwIfAborted(signal, disk.path);
@@ -51,12 +61,12 @@ export async function* exportChunks(disk: VhdDisk, plan: ExportPlan, options: Ex
   }
 }
 
-async function* dynamicPieces(disk: VhdDisk, plan: Extract<ExportPlan, { type: 'dynamic' }>, buffer: (length: number) => Uint8Array): AsyncGenerator<Uint8Array> {
+async function* dynamicPieces(disk: VhdDisk, plan: Extract<ExportPlan, { type: 'dynamic' }>, buffer: (length: number) => Uint8Array, inFlight: number): AsyncGenerator<Uint8Array> {
   yield plan.head;
   const { blockSize, layout, virtualSize } = plan;
   const bitmapBytes = layout.bitmapByteSize;
   const fullBitmap = fullBlockBitmap(0, blockSize, blockSize);
-  yield* readAhead(plan.blocks, async (blockIndex) => {
+  yield* readAhead(plan.blocks, inFlight, async (blockIndex) => {
     const chunk = buffer(layout.blockSpanBytes);
     const blockStart = blockIndex * blockSize;
     chunk.set(blockStart + blockSize <= virtualSize ? fullBitmap : fullBlockBitmap(blockIndex, blockSize, virtualSize));
@@ -67,25 +77,25 @@ async function* dynamicPieces(disk: VhdDisk, plan: Extract<ExportPlan, { type: '
   });
 }
 
-function fixedPieces(disk: VhdDisk, virtualSize: number, buffer: (length: number) => Uint8Array): AsyncGenerator<Uint8Array> {
+function fixedPieces(disk: VhdDisk, virtualSize: number, buffer: (length: number) => Uint8Array, inFlight: number): AsyncGenerator<Uint8Array> {
   function* offsets(): Generator<number> {
     for (let offset = 0; offset < virtualSize; offset += FIXED_CHUNK_BYTES) yield offset;
   }
-  return readAhead(offsets(), async (offset) => {
+  return readAhead(offsets(), inFlight, async (offset) => {
     const chunk = buffer(Math.min(FIXED_CHUNK_BYTES, virtualSize - offset));
     await disk.read(chunk, offset);
     return chunk;
   });
 }
 
-/** Runs `read` for each item in order, up to READ_AHEAD at once, yielding results in order. */
-async function* readAhead<T>(items: Iterable<T>, read: (item: T) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** Runs `read` for each item in order, up to `inFlight` at once, yielding results in order. */
+async function* readAhead<T>(items: Iterable<T>, inFlight: number, read: (item: T) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
   const pending: Promise<Uint8Array>[] = [];
   const iterator = items[Symbol.iterator]();
   let exhausted = false;
   try {
     for (;;) {
-      while (!exhausted && pending.length < READ_AHEAD) {
+      while (!exhausted && pending.length < inFlight) {
         const next = iterator.next();
         if (next.done === true) {
           exhausted = true;

@@ -15,7 +15,7 @@ import {
   type TablePlacement,
 } from '@vhdkit/vhd-format';
 import { VhdIoError, toVhdIoError } from '../errors.js';
-import { isAllZero, writeFully, writeGathered } from '../file-io.js';
+import { isAllZero, writeFully, writeGathered, writeGatheredSync } from '../file-io.js';
 import type { SourceChunk } from './source-chunks.js';
 
 /** The BAT of a stream of unknown length starts with this many entries and doubles as blocks arrive. */
@@ -25,7 +25,9 @@ const INITIAL_TABLE_ENTRIES = 1024;
  * A dynamic image written in one pass (vhd-format's packed layout): each block with a non-zero byte goes right
  * after the previous one, its bitmap marking every sector inside the disk. When the virtual size is known up front
  * the BAT sits before the blocks; for a stream of unknown length it is written after them, once the size is known.
- * The BAT stays in memory (4 bytes a block: 4 MiB for 2040 GiB in 2 MiB blocks); one block is written at a time.
+ * The BAT stays in memory (4 bytes a block: 4 MiB for 2040 GiB in 2 MiB blocks); one block is written at a time,
+ * on the calling thread (the output is a new local file; a thread-pool hand-off per block costs about as much as
+ * the copy).
  */
 export class DynamicOutput {
   readonly #handle: FileHandle;
@@ -54,7 +56,7 @@ export class DynamicOutput {
   }
 
   /** Stores the chunk (exactly one block of the source) unless it is all zeros. */
-  async accept(chunk: SourceChunk): Promise<void> {
+  accept(chunk: SourceChunk): void {
     const blockIndex = chunk.position / this.#blockSize;
     if (isAllZero(chunk.bytes)) return;
     this.#ensureEntry(blockIndex);
@@ -62,7 +64,11 @@ export class DynamicOutput {
     const diskBytes = this.#virtualSize ?? Math.ceil((chunk.position + chunk.validBytes) / SECTOR_SIZE) * SECTOR_SIZE;
     const bitmap = diskBytes >= chunk.position + this.#blockSize ? this.#fullBitmap : fullBlockBitmap(blockIndex, this.#blockSize, diskBytes);
     const offset = this.#firstBlockOffset + this.#storedBlocks * this.#blockSpanBytes;
-    await this.#io(() => writeGathered(this.#handle, [bitmap, chunk.bytes], offset));
+    try {
+      writeGatheredSync(this.#handle.fd, [bitmap, chunk.bytes], offset);
+    } catch (error) {
+      throw toVhdIoError(error, 'writing', this.#path);
+    }
     this.#bat[blockIndex] = offset / SECTOR_SIZE;
     this.#storedBlocks++;
   }

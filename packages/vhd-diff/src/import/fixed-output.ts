@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { DiskType, FOOTER_SIZE, encodeFooter } from '@vhdkit/vhd-format';
 import type { Footer } from '@vhdkit/vhd-format';
 import { toVhdIoError } from '../errors.js';
-import { isAllZero, writeFully } from '../file-io.js';
+import { isAllZero, writeFully, writeFullySync } from '../file-io.js';
 import type { SourceChunk } from './source-chunks.js';
 
 /** Fixed output copies in chunks of this size; all-zero chunks are left as holes of a sparse file. */
@@ -21,10 +21,15 @@ export class FixedOutput {
     this.#path = path;
   }
 
-  async accept(chunk: SourceChunk): Promise<void> {
+  /** Writes the chunk's bytes at their offset, on the calling thread (as DynamicOutput), unless all zeros. */
+  accept(chunk: SourceChunk): void {
     const data = chunk.bytes.subarray(0, chunk.validBytes);
     if (isAllZero(data)) return;
-    await this.#io(() => writeFully(this.#handle, data, chunk.position));
+    try {
+      writeFullySync(this.#handle.fd, data, chunk.position);
+    } catch (error) {
+      throw toVhdIoError(error, 'writing', this.#path);
+    }
   }
 
   /** Sizes the file and writes the footer; returns the file size. */

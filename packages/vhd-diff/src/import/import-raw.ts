@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { DEFAULT_BLOCK_SIZE, MAX_VIRTUAL_SIZE, isValidBlockSize, uniqueIdToString } from '@vhdkit/vhd-format';
 import type { DiskType, Footer } from '@vhdkit/vhd-format';
 import { VhdIoError, throwIfAborted } from '../errors.js';
+import { eventLoopTurns } from '../chain/event-loop-turns.js';
 import { publishNewFile } from '../publish.js';
 import { standaloneFooter } from '../create/creator.js';
 import { checkBlockSize, virtualSizeFor } from '../create/sizes.js';
@@ -50,13 +51,16 @@ export async function importRaw(source: string | Readable, outPath: string, opti
         const limitBytes = knownSize ?? MAX_VIRTUAL_SIZE;
         let sourceBytes = 0;
         options.onProgress?.({ bytesWritten: 0, totalBytes });
+        // Reads of a file and all writes block: without these turns no timer, signal handler or abort could act.
+        const turn = eventLoopTurns();
         try {
           for await (const chunk of sourceChunks(raw, request.type === 'fixed' ? FIXED_CHUNK_BYTES : request.blockSize)) {
             throwIfAborted(options.signal, imagePath);
             if (chunk.position + chunk.validBytes > limitBytes) throw sourceTooLong(request, limitBytes, imagePath, raw.name);
-            await output.accept(chunk);
+            output.accept(chunk);
             sourceBytes += chunk.validBytes;
             options.onProgress?.({ bytesWritten: sourceBytes, totalBytes: Math.max(totalBytes, sourceBytes) });
+            await turn();
           }
         } catch (error) {
           throwIfAborted(options.signal, imagePath); // an interrupted read fails as the abort it is

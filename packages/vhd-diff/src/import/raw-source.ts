@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { VhdIoError, toVhdIoError } from '../errors.js';
+import { readFullySync } from '../file-io.js';
 
 /**
  * The bytes of a raw disk, read front to back. A regular file says its length up front; a pipe, a FIFO, a device
@@ -13,6 +14,11 @@ export interface RawSource {
   readonly name: string;
   /** The length, when known before reading (regular files). */
   readonly knownBytes: number | undefined;
+  /**
+   * True when `fill` does its work on the calling thread before it returns (a regular file): reading ahead into
+   * a second buffer gains nothing, and one reused buffer stays in the CPU cache.
+   */
+  readonly blocking: boolean;
   /** Fills `target` from where the last call stopped; fewer bytes than asked only at the end. */
   fill(target: Uint8Array): Promise<number>;
   /** Makes a fill waiting for bytes that may never come (an open pipe) fail at once. */
@@ -43,10 +49,15 @@ async function openRawFile(path: string): Promise<RawSource> {
   }
 }
 
-/** A regular file read with positional reads; anything else (FIFO, device) from its current position. */
+/**
+ * A regular file read with positional reads on the calling thread (a thread-pool hand-off per read costs about as
+ * much as the copy itself: tools/bench/analysis.md); anything else (FIFO, device) from its current position in the
+ * thread pool, as it may wait for bytes.
+ */
 class FileSource implements RawSource {
   readonly name: string;
   readonly knownBytes: number | undefined;
+  readonly blocking: boolean;
   readonly #handle: FileHandle;
   #position = 0;
 
@@ -54,9 +65,11 @@ class FileSource implements RawSource {
     this.#handle = handle;
     this.name = path;
     this.knownBytes = knownBytes;
+    this.blocking = knownBytes !== undefined;
   }
 
   async fill(target: Uint8Array): Promise<number> {
+    if (this.blocking) return this.#fillBlocking(target);
     let filled = 0;
     try {
       while (filled < target.length) {
@@ -72,6 +85,17 @@ class FileSource implements RawSource {
     return filled;
   }
 
+  #fillBlocking(target: Uint8Array): number {
+    let filled: number;
+    try {
+      filled = readFullySync(this.#handle.fd, target, this.#position);
+    } catch (error) {
+      throw toVhdIoError(error, 'reading', this.name);
+    }
+    this.#position += filled;
+    return filled;
+  }
+
   /** Reads of files end by themselves (a FIFO's reader waits in the thread pool and cannot be interrupted). */
   interrupt(): void {}
 
@@ -84,6 +108,7 @@ class FileSource implements RawSource {
 class StreamSource implements RawSource {
   readonly name = 'stream';
   readonly knownBytes = undefined;
+  readonly blocking = false;
   readonly #stream: Readable;
   readonly #chunks: AsyncIterator<unknown>;
   #pending: Uint8Array = new Uint8Array(0);
