@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { toVhdIoError } from '../errors.js';
 import { writeFullySync } from '../file-io.js';
+import { FlushBehind } from '../flush-behind.js';
 import { publishNewFile } from '../publish.js';
 import type { WriteProgress } from '../create/types.js';
 import type { VhdDisk } from '../chain/types.js';
@@ -36,6 +37,7 @@ export async function exportToFile(
       path,
       async (handle) => {
         let position = 0;
+        const flushBehind = new FlushBehind(handle);
         options.onProgress?.({ bytesWritten: 0, totalBytes: planned.length });
         for await (const chunk of planned.reusedChunks()) {
           try {
@@ -43,9 +45,13 @@ export async function exportToFile(
           } catch (error) {
             throw toVhdIoError(error, 'writing', path);
           }
+          flushBehind.wrote(chunk.length);
           position += chunk.length;
           options.onProgress?.({ bytesWritten: position, totalBytes: planned.length });
         }
+        await flushBehind.settle().catch((error: unknown) => {
+          throw toVhdIoError(error, 'writing', path);
+        });
       },
       { signal: options.signal },
     );

@@ -16,6 +16,7 @@ import {
 } from '@vhdkit/vhd-format';
 import { VhdIoError, toVhdIoError } from '../errors.js';
 import { isAllZero, writeFully, writeGathered, writeGatheredSync } from '../file-io.js';
+import { FlushBehind } from '../flush-behind.js';
 import type { SourceChunk } from './source-chunks.js';
 
 /** The BAT of a stream of unknown length starts with this many entries and doubles as blocks arrive. */
@@ -39,6 +40,7 @@ export class DynamicOutput {
   readonly #firstBlockOffset: number;
   readonly #blockSpanBytes: number;
   readonly #fullBitmap: Uint8Array;
+  readonly #flushBehind: FlushBehind;
   #bat: Uint32Array;
   #storedBlocks = 0;
 
@@ -52,6 +54,7 @@ export class DynamicOutput {
     this.#firstBlockOffset = layout.firstBlockOffset;
     this.#blockSpanBytes = layout.blockSpanBytes;
     this.#fullBitmap = fullBlockBitmap(0, blockSize, blockSize);
+    this.#flushBehind = new FlushBehind(handle);
     this.#bat = new Uint32Array(virtualSize === undefined ? INITIAL_TABLE_ENTRIES : layout.maxTableEntries).fill(UNUSED_BAT_ENTRY);
   }
 
@@ -69,6 +72,7 @@ export class DynamicOutput {
     } catch (error) {
       throw toVhdIoError(error, 'writing', this.#path);
     }
+    this.#flushBehind.wrote(this.#blockSpanBytes);
     this.#bat[blockIndex] = offset / SECTOR_SIZE;
     this.#storedBlocks++;
   }
@@ -84,6 +88,7 @@ export class DynamicOutput {
     const footer = encodeFooter(footerFor(DiskType.Dynamic, virtualSize));
     const header = encodeDynamicHeader(createDynamicHeader({ tableOffset: layout.tableOffset, maxTableEntries: layout.maxTableEntries, blockSize: this.#blockSize }));
     await this.#io(async () => {
+      await this.#flushBehind.settle();
       await writeGathered(this.#handle, [footer, header], 0);
       await writeFully(this.#handle, encodeBat(table, layout.tableByteSize), layout.tableOffset);
       await writeFully(this.#handle, footer, layout.footerOffset);
