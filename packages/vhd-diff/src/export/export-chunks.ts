@@ -28,9 +28,9 @@ export interface ExportChunkOptions {
  * Where chunk memory comes from: a fresh buffer each time, or the next of a ring (the reads in flight + 1 held;
  * blocking reads fill a chunk only once the consumer is done with the last, so one buffer serves).
  */
-function chunkBuffers(reuse: boolean, readAhead: number, blocking: boolean, chunkBytes: number): (length: number) => Uint8Array {
+function chunkBuffers(reuse: boolean, ringSize: number, chunkBytes: number): (length: number) => Uint8Array {
   if (!reuse) return (length) => Buffer.allocUnsafe(length);
-  const ring = Array.from({ length: blocking ? 1 : readAhead + 1 }, () => Buffer.allocUnsafe(chunkBytes));
+  const ring = Array.from({ length: ringSize }, () => Buffer.allocUnsafe(chunkBytes));
   let next = 0;
   return (length) => ring[next++ % ring.length]!.subarray(0, length);
 }
@@ -44,9 +44,9 @@ export async function* exportChunks(disk: VhdDisk, plan: ExportPlan, options: Ex
   const { signal } = options;
   let emitted = 0;
   const blocking = disk instanceof ChainDisk && disk.file.blockingReads;
-  const readAhead = blocking ? READ_AHEAD.blocking : READ_AHEAD.threadPool;
-  const buffers = chunkBuffers(options.reuseBuffers === true, readAhead, blocking, plan.type === 'dynamic' ? plan.layout.blockSpanBytes : FIXED_CHUNK_BYTES);
-  const pieces = plan.type === 'dynamic' ? dynamicPieces(disk, plan, buffers, readAhead) : fixedPieces(disk, plan.virtualSize, buffers, readAhead);
+  const inFlight = blocking ? READ_AHEAD.blocking : READ_AHEAD.threadPool;
+  const buffers = chunkBuffers(options.reuseBuffers === true, blocking ? 1 : inFlight + 1, plan.type === 'dynamic' ? plan.layout.blockSpanBytes : FIXED_CHUNK_BYTES);
+  const pieces = plan.type === 'dynamic' ? dynamicPieces(disk, plan, buffers, inFlight) : fixedPieces(disk, plan.virtualSize, buffers, inFlight);
   const turn = eventLoopTurns();
   for await (const piece of pieces) {
     throwIfAborted(signal, disk.path);

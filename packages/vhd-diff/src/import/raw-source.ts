@@ -15,13 +15,13 @@ export interface RawSource {
   /** The length, when known before reading (regular files). */
   readonly knownBytes: number | undefined;
   /**
-   * True when `fill` does its work on the calling thread before it returns (a regular file): reading ahead into
+   * True when `readInto` does its work on the calling thread before it returns (a regular file): reading ahead into
    * a second buffer gains nothing, and one reused buffer stays in the CPU cache.
    */
   readonly blocking: boolean;
   /** Fills `target` from where the last call stopped; fewer bytes than asked only at the end. */
-  fill(target: Uint8Array): Promise<number>;
-  /** Makes a fill waiting for bytes that may never come (an open pipe) fail at once. */
+  readInto(target: Uint8Array): Promise<number>;
+  /** Makes a read waiting for bytes that may never come (an open pipe) fail at once. */
   interrupt(): void;
   close(): Promise<void>;
 }
@@ -68,8 +68,8 @@ class FileSource implements RawSource {
     this.blocking = knownBytes !== undefined;
   }
 
-  async fill(target: Uint8Array): Promise<number> {
-    if (this.blocking) return this.#fillBlocking(target);
+  async readInto(target: Uint8Array): Promise<number> {
+    if (this.blocking) return this.#readBlocking(target);
     let filled = 0;
     try {
       while (filled < target.length) {
@@ -85,7 +85,7 @@ class FileSource implements RawSource {
     return filled;
   }
 
-  #fillBlocking(target: Uint8Array): number {
+  #readBlocking(target: Uint8Array): number {
     let filled: number;
     try {
       filled = readFullySync(this.#handle.fd, target, this.#position);
@@ -124,7 +124,7 @@ class StreamSource implements RawSource {
     this.#stream.destroy();
   }
 
-  async fill(target: Uint8Array): Promise<number> {
+  async readInto(target: Uint8Array): Promise<number> {
     let filled = 0;
     while (filled < target.length) {
       if (this.#pending.length === 0) {

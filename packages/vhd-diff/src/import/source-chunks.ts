@@ -22,7 +22,7 @@ export async function* sourceChunks(source: RawSource, chunkBytes: number): Asyn
   const buffers = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
   let position = 0;
   let turn = 0;
-  let reading: Promise<number> | undefined = source.fill(buffers[0]!);
+  let reading: Promise<number> | undefined = source.readInto(buffers[0]!);
   try {
     while (reading) {
       const validBytes = await reading;
@@ -30,7 +30,7 @@ export async function* sourceChunks(source: RawSource, chunkBytes: number): Asyn
       if (validBytes === 0) return;
       const bytes = buffers[turn]!;
       if (validBytes < chunkBytes) bytes.fill(0, validBytes);
-      else reading = source.fill(buffers[1 - turn]!);
+      else reading = source.readInto(buffers[1 - turn]!);
       yield { bytes, validBytes, position };
       position += validBytes;
       turn = 1 - turn;
@@ -45,7 +45,7 @@ async function* blockingChunks(source: RawSource, chunkBytes: number): AsyncGene
   const bytes = new Uint8Array(chunkBytes);
   let position = 0;
   for (;;) {
-    const validBytes = await source.fill(bytes);
+    const validBytes = await source.readInto(bytes);
     if (validBytes === 0) return;
     if (validBytes < chunkBytes) bytes.fill(0, validBytes);
     yield { bytes, validBytes, position };
