@@ -219,6 +219,25 @@ describe('failures: a typed error and no file', () => {
     await expectNothingLeft((at) => importRaw(source, `${at}/x.vhd`, { type: 'dynamic', blockSize: 512 * KiB, signal: controller.signal, onProgress }), 'ABORTED');
   });
 
+  it('an abort from a timer stops a file import, though its reads and writes block: the event loop keeps turning', async () => {
+    // A sparse 16 GiB raw file: its copy takes seconds, far more than the 50 ms between turns, so an abort landing
+    // before the end shows the loop turned (without turns the import would run to its end, never yielding).
+    const source = folder.nextPath('huge.raw');
+    await writeFile(source, new Uint8Array(0));
+    const handle = await open(source, 'r+');
+    await handle.truncate(16 * 1024 * MiB);
+    await handle.close();
+    const controller = new AbortController();
+    let lastBytes = 0;
+    const onProgress = ({ bytesWritten }: { bytesWritten: number }) => {
+      if (lastBytes === 0 && bytesWritten > 0) setImmediate(() => controller.abort());
+      lastBytes = bytesWritten;
+    };
+    await expectNothingLeft((at) => importRaw(source, `${at}/x.vhd`, { type: 'dynamic', signal: controller.signal, onProgress }), 'ABORTED');
+    expect(lastBytes).toBeGreaterThan(0);
+    expect(lastBytes).toBeLessThan(16 * 1024 * MiB);
+  });
+
   it('an abort while a pipe stays open and silent: the pending read is interrupted', async () => {
     const silent = new PassThrough();
     silent.write(randomBytes(3 * MiB));
