@@ -3,7 +3,7 @@ import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interop, sha256Bytes, sharedFixtures, testFolder } from '@vhdkit/test-support';
-import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { createFixedDisk, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
 import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
@@ -302,6 +302,24 @@ describe('vpc info', { timeout: 30_000 }, () => {
       'Allocated blocks': '0',
       'Chain': image,
     });
+  });
+
+  it('counts allocated blocks over a table of several 4 KiB windows: wholly unused ones, a used first and last entry, a short tail', async () => {
+    const dir = await folder();
+    // 2,500 entries: two whole windows of 1,024 entries and a tail of 452.
+    const image = await makeDynamic(path.join(dir, 'wide.vhd'), 2500 * 2 * MIB);
+    const written = [0, 1023, 1024 * 2, 2499];
+    const disk = await openDisk(image, { writable: true });
+    try {
+      for (const block of written) await disk.write(new Uint8Array(512).fill(7), block * 2 * MIB);
+    } finally {
+      await disk.close();
+    }
+    const run = runVpc(['info', '--json', image]);
+    expect(run.status, run.stderr).toBe(0);
+    const bat = (await readImageMetadata(image)).bat!;
+    expect(bat.filter((entry) => entry !== 0xffffffff)).toHaveLength(written.length);
+    expect((JSON.parse(run.stdout) as { allocatedBlocks: number }).allocatedBlocks).toBe(written.length);
   });
 
   it('text output of a fixed image: no header fields, the data-offset sentinel, and a bad checksum shown as INVALID', async () => {
