@@ -30,24 +30,6 @@ await build({
   logLevel: 'warning',
 });
 
-// The bin's copy: the same CLI as one CommonJS file. On Node 20 the ESM loader alone costs a process ~30–40 ms of
-// CPU before any of our code runs (`node x.mjs` against `node x.cjs`, both empty), more than the whole budget of
-// `vpc --version`; a CommonJS bin never starts it. The dynamic imports stay lazy (esbuild wraps each module in an
-// initializer called on first import), so each command still runs only its own code. `import.meta.url` (the
-// package version lookup) is given the bundle's own URL, which sits in the same folder as the ESM chunks.
-await build({
-  absWorkingDir: packageRoot,
-  entryPoints: ['dist/cli.js'],
-  outfile: `${outdir}/vpc.cjs`,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  define: { 'import.meta.url': 'vpcBundleUrl' },
-  banner: { js: "const vpcBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-});
-
 /** The installed folder of `name` (its package.json is not always exported, so walk up from its main file). */
 async function packageFolder(name) {
   let folder = dirname(createRequire(`${packageRoot}package.json`).resolve(name));
