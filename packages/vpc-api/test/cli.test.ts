@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -479,6 +480,26 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
     while (landed < after.length && after[landed] === tooLong[landed]) landed++;
     expect(landed).toBeGreaterThanOrEqual(size - lateOffset - 1024 * 1024); // all but the last chunk or so
     expect(after.subarray(landed).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('write from stdin redirected from a regular file (read in 4 MiB reads): 9 MiB + 3 bytes land exactly at an odd offset', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 32 * MIB);
+    const data = pattern(9 * MIB + 3, 5);
+    const input = path.join(dir, 'input.bin');
+    await writeFile(input, data);
+    const stdin = openSync(input, 'r');
+    try {
+      const run = spawnSync(process.execPath, [CLI_BIN, 'write', image, '--offset', '1001', '--json'], { stdio: [stdin, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as { bytesWritten: number }).bytesWritten).toBe(data.length);
+    } finally {
+      closeSync(stdin);
+    }
+    const disk = runVpc(['cat', image]).stdoutBytes;
+    const expected = Buffer.alloc(32 * MIB);
+    expected.set(data, 1001);
+    expect(sha256Bytes(disk)).toBe(sha256Bytes(expected));
   });
 
   it('write (stdin and --input), cat, convert and merge agree with a model of the disk', async () => {
