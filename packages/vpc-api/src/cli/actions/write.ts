@@ -31,10 +31,11 @@ export async function writeImage(ctx: CommandContext, image: string, options: Wr
   if (offset === undefined) throw badByteCount('write', '--offset', options.offset, ctx.lang);
   // SIGINT/SIGTERM destroy the input, so a wait on a silent pipe or a terminal ends with the usual stopped error.
   if (options.input === '-') {
-    const stdin = ctx.io.stdin();
-    const fd = regularFileDescriptor(stdin);
-    if (fd !== undefined) return writeInput(ctx, image, offset, () => fileDescriptorChunks(ctx, fd, 'stdin'));
-    return writeInput(ctx, image, offset, () => addAbortSignal(ctx.stopSignal, stdin));
+    return writeInput(ctx, image, offset, () => {
+      const stdin = ctx.io.stdin();
+      const fd = regularFileDescriptor(stdin);
+      return fd === undefined ? addAbortSignal(ctx.stopSignal, stdin) : fileDescriptorChunks(ctx, fd, 'stdin');
+    });
   }
   const inputPath = ctx.userPath(options.input);
   if (await isNamedPipe(inputPath)) return writeInput(ctx, image, offset, () => addAbortSignal(ctx.stopSignal, namedPipeStream(ctx, inputPath)));
@@ -68,8 +69,9 @@ function fileChunks(ctx: CommandContext, file: FileHandle, path: string): AsyncI
  * directly in large reads. Pipes and terminals keep the stream, which SIGINT can destroy while it waits.
  */
 function regularFileDescriptor(stdin: Readable): number | undefined {
+  // By its descriptor, not by comparing with process.stdin: touching that getter creates the stream (CliIo.stdin).
   const fd = (stdin as Readable & { fd?: unknown }).fd;
-  if (stdin !== process.stdin || typeof fd !== 'number') return undefined;
+  if (fd !== 0) return undefined;
   try {
     return fstatSync(fd).isFile() ? fd : undefined;
   } catch {
