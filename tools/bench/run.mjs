@@ -22,6 +22,7 @@ import * as parseCase from './cases/parse.mjs';
 import * as memoryCase from './cases/memory.mjs';
 import * as httpRead from './cases/http-read.mjs';
 import * as importExportCase from './cases/import-export.mjs';
+import * as cliProcessCase from './cases/cli-process.mjs';
 
 const CASES = [
   { number: 1, title: 'Create a differencing child of a sparse 2040 GiB parent', module: createChild },
@@ -32,6 +33,7 @@ const CASES = [
   { number: 6, title: 'Peak memory reading growing chains', module: memoryCase },
   { number: 7, title: 'Read a file over HTTP from a local nginx', module: httpRead },
   { number: 8, title: 'Import a raw disk; export a chain to a standalone VHD', module: importExportCase },
+  { number: 9, title: 'Whole processes: start-up, info, create-diff, cat to a file, write', module: cliProcessCase },
 ];
 
 const { values: options } = parseArgs({

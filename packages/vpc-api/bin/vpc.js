@@ -4,6 +4,29 @@
 // pointing into dist/ would never be linked. This committed file exists at install time and runs the package's
 // `./cli` entry, which resolves to the CLI bundled into a few files (scripts/bundle-cli.mjs) because module loading
 // dominated each command's start-up.
-import { processIo, runCli } from '@vhdkit/vpc-api/cli';
+//
+// It is CommonJS (bin/package.json) so that `vpc --version`, which scripts call to probe for the tool, is answered
+// before Node's ESM loader, the bundle and commander are loaded: on Node 20 those cost more than the version's
+// whole start-up budget. Any other command, or a version write that fails, goes through the full CLI.
+'use strict';
+const { writeSync } = require('node:fs');
 
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+const argv = process.argv.slice(2);
+
+function printedVersion() {
+  if (argv.length !== 1 || (argv[0] !== '--version' && argv[0] !== '-V')) return false;
+  try {
+    writeSync(1, `${require('../package.json').version}\n`);
+    return true;
+  } catch {
+    return false; // the CLI writes it again and reports the failure in its error-line format
+  }
+}
+
+if (printedVersion()) {
+  process.exitCode = 0;
+} else {
+  import('@vhdkit/vpc-api/cli').then(async ({ processIo, runCli }) => {
+    process.exitCode = await runCli(argv, processIo());
+  });
+}

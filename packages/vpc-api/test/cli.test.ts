@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interop, sha256Bytes, sharedFixtures, testFolder } from '@vhdkit/test-support';
-import { createFixedDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { createFixedDisk, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { dateFromVhdTimestamp, uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
 import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc, snapshot, spawnVpc, expectUnchanged } from './helpers.js';
@@ -304,6 +305,24 @@ describe('vpc info', { timeout: 30_000 }, () => {
     });
   });
 
+  it('counts allocated blocks over a table of several 4 KiB windows: wholly unused ones, a used first and last entry, a short tail', async () => {
+    const dir = await folder();
+    // 2,500 entries: two whole windows of 1,024 entries and a tail of 452.
+    const image = await makeDynamic(path.join(dir, 'wide.vhd'), 2500 * 2 * MIB);
+    const written = [0, 1023, 1024 * 2, 2499];
+    const disk = await openDisk(image, { writable: true });
+    try {
+      for (const block of written) await disk.write(new Uint8Array(512).fill(7), block * 2 * MIB);
+    } finally {
+      await disk.close();
+    }
+    const run = runVpc(['info', '--json', image]);
+    expect(run.status, run.stderr).toBe(0);
+    const bat = (await readImageMetadata(image)).bat!;
+    expect(bat.filter((entry) => entry !== 0xffffffff)).toHaveLength(written.length);
+    expect((JSON.parse(run.stdout) as { allocatedBlocks: number }).allocatedBlocks).toBe(written.length);
+  });
+
   it('text output of a fixed image: no header fields, the data-offset sentinel, and a bad checksum shown as INVALID', async () => {
     const dir = await folder();
     const image = path.join(dir, 'f.vhd');
@@ -461,6 +480,26 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
     while (landed < after.length && after[landed] === tooLong[landed]) landed++;
     expect(landed).toBeGreaterThanOrEqual(size - lateOffset - 1024 * 1024); // all but the last chunk or so
     expect(after.subarray(landed).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('write from stdin redirected from a regular file (read in 4 MiB reads): 9 MiB + 3 bytes land exactly at an odd offset', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'd.vhd'), 32 * MIB);
+    const data = pattern(9 * MIB + 3, 5);
+    const input = path.join(dir, 'input.bin');
+    await writeFile(input, data);
+    const stdin = openSync(input, 'r');
+    try {
+      const run = spawnSync(process.execPath, [CLI_BIN, 'write', image, '--offset', '1001', '--json'], { stdio: [stdin, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as { bytesWritten: number }).bytesWritten).toBe(data.length);
+    } finally {
+      closeSync(stdin);
+    }
+    const disk = runVpc(['cat', image]).stdoutBytes;
+    const expected = Buffer.alloc(32 * MIB);
+    expected.set(data, 1001);
+    expect(sha256Bytes(disk)).toBe(sha256Bytes(expected));
   });
 
   it('write (stdin and --input), cat, convert and merge agree with a model of the disk', async () => {

@@ -24,7 +24,7 @@ export async function sparse2040Parent(ctx) {
  * the format accept exactly 2040 GiB. When the CLI refuses the parent, it is measured on the largest parent it
  * accepts (2040 GiB less one 2 MiB block: the same BAT size within one entry), and the note says so.
  */
-async function parentTheCliAccepts(ctx, cli, parentPath, childPath, notes) {
+export async function parentTheCliAccepts(ctx, cli, parentPath, childPath, notes) {
   try {
     await timeProcess(process.execPath, [cli, 'create-diff', childPath, parentPath]);
     return parentPath;

@@ -116,7 +116,8 @@ async function measureChain(ctx, chainLabel, chain) {
   const rows = rowsOf(`${chainLabel}, ${sizeBytes / MIB} MiB`, outcomes, unavailable, sizeBytes, ctx.vhdLibLabel);
   const targets = [
     ratioTarget(`${chainLabel}: ours API vs qemu-img (throughput ratio)`, rows.oursApi, rows.qemu, '>=', 1.0),
-    ratioTarget(`${chainLabel}: vpc cat vs qemu-img (throughput ratio)`, rows.oursCli, rows.qemu, '>=', 1.0),
+    // Issue 14 replaced this with case 9's export to a real file (null-co is no job a user runs): kept for reference.
+    { ...ratioTarget(`${chainLabel}: vpc cat > /dev/null vs qemu-img → null-co (throughput ratio; not a target since issue 14, see case 9)`, rows.oursCli, rows.qemu, '>=', 1.0), informational: true },
     ratioTarget(`${chainLabel}: ours API vs vhd-lib (throughput ratio)`, rows.oursApi, rows.vhdLib, '>=', 2.0),
     ratioTarget(`${chainLabel}: ours API vs cat (throughput ratio)`, rows.oursApi, rows.cat, '>=', 0.5),
     ratioTarget(`${chainLabel}: vpc cat vs cat (throughput ratio)`, rows.oursCli, rows.cat, '>=', 0.5),

@@ -119,10 +119,24 @@ function headerReport(header: DynamicHeader, metadata: ImageMetadata): HeaderRep
   };
 }
 
+/** Entries compared at once against an all-unused window (4 KiB of table). */
+const WINDOW_ENTRIES = 1024;
+const UNUSED_WINDOW_BYTES = Buffer.from(new Uint32Array(WINDOW_ENTRIES).fill(UNUSED_BAT_ENTRY).buffer);
+
+/**
+ * Entries that point at a block. `vpc info` runs this once per process, before V8 optimises anything, over up to
+ * 1,044,480 entries: an element-by-element loop cost tens of milliseconds there (a for-of allocated an iterator
+ * result per entry). Windows that are wholly unused, most of a sparse table, are skipped by one native compare.
+ */
 function countAllocated(bat: Uint32Array | undefined): number | null {
   if (bat === undefined) return null;
+  const bytes = Buffer.from(bat.buffer, bat.byteOffset, bat.byteLength);
   let count = 0;
-  for (const entry of bat) if (entry !== UNUSED_BAT_ENTRY) count++;
+  for (let start = 0; start < bat.length; start += WINDOW_ENTRIES) {
+    const end = Math.min(start + WINDOW_ENTRIES, bat.length);
+    if (end - start === WINDOW_ENTRIES && bytes.subarray(start * 4, end * 4).equals(UNUSED_WINDOW_BYTES)) continue;
+    for (let index = start; index < end; index++) if (bat[index] !== UNUSED_BAT_ENTRY) count++;
+  }
   return count;
 }
 

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { ImageMetadata } from '@vhdkit/vhd-diff';
+import type { ImageMetadata, VhdDisk } from '@vhdkit/vhd-diff';
 import { VhdIoError, openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { DEFAULT_BLOCK_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE } from '@vhdkit/vhd-diff';
 import type { Language } from '@vhdkit/vpc-errors';
@@ -30,14 +30,34 @@ export async function inspectParent(parentPath: string, lang: Language): Promise
     throw toVpcError(error, { lang, detail: parentPath, errnoOverrides: { ENOENT: 'ERROR_PATH_NOT_FOUND', ENOTDIR: 'ERROR_PATH_NOT_FOUND' } });
   }
 
-  const metadata = await readParentMetadata(parentPath, lang);
-  const guest = await readGuestFormat(parentPath, lang);
+  const { metadata, guest } = await readParent(parentPath, lang);
   return {
     metadata,
     virtualSizeBytes: metadata.footer.currentSize,
     childBlockSizeBytes: metadata.header?.blockSize ?? DEFAULT_BLOCK_SIZE,
     guest,
   };
+}
+
+/**
+ * The parent's metadata and guest format from one opening of its chain: the metadata is the opened top's (the same
+ * lenient read as readImageMetadata), so the table of a 2040 GiB parent is read and decoded once, not twice. When
+ * the chain does not open, the checks run one by one as before, so each failure keeps its own HRESULT and detail.
+ */
+async function readParent(parentPath: string, lang: Language): Promise<{ metadata: ImageMetadata; guest: GuestVolumeFormat }> {
+  let disk;
+  try {
+    disk = await openDisk(parentPath);
+  } catch {
+    const metadata = await readParentMetadata(parentPath, lang);
+    return { metadata, guest: await readGuestFormat(parentPath, lang) };
+  }
+  try {
+    refuseDamagedParent(parentPath, disk.metadata, lang);
+    return { metadata: disk.metadata, guest: await readGuestFormatOf(disk, parentPath, lang) };
+  } finally {
+    await disk.close();
+  }
 }
 
 async function readParentMetadata(parentPath: string, lang: Language): Promise<ImageMetadata> {
@@ -52,12 +72,16 @@ async function readParentMetadata(parentPath: string, lang: Language): Promise<I
     }
     throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
   }
-  // Lenient reading records damage; damage of severity 'error' means Windows would not open it as a parent either.
+  refuseDamagedParent(parentPath, metadata, lang);
+  return metadata;
+}
+
+/** Lenient reading records damage; damage of severity 'error' means Windows would not open it as a parent either. */
+function refuseDamagedParent(parentPath: string, metadata: ImageMetadata, lang: Language): void {
   const fatal = metadata.problems.find((problem) => problem.severity === 'error');
   if (fatal !== undefined) {
     throw refusal('VM_E_INVALID_HD_FILE', lang, detail(lang, DETAILS.notAVhd, { path: parentPath, reason: formatProblemDetail(fatal, lang) }));
   }
-  return metadata;
 }
 
 /** Opens the chain read-only (validating every link) and reads its sector 0 for the guest partition table. */
@@ -69,13 +93,20 @@ async function readGuestFormat(parentPath: string, lang: Language): Promise<Gues
     throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
   }
   try {
+    return await readGuestFormatOf(disk, parentPath, lang);
+  } finally {
+    await disk.close();
+  }
+}
+
+/** Sector 0 of the opened chain, for the guest partition table. */
+async function readGuestFormatOf(disk: VhdDisk, parentPath: string, lang: Language): Promise<GuestVolumeFormat> {
+  try {
     const firstSector = new Uint8Array(SECTOR_SIZE);
     const bytesRead = await disk.read(firstSector, 0);
     return guestVolumeFormatFromFirstSector(firstSector.subarray(0, bytesRead));
   } catch (error) {
     throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
-  } finally {
-    await disk.close();
   }
 }
 
