@@ -441,11 +441,13 @@ describe('cat, write, merge, set-parent, convert, check', { timeout: 60_000 }, (
   it('cat stops on SIGINT within seconds, even over 2000 GiB that no block holds (no read ever waits on the thread pool)', async () => {
     const dir = await folder();
     const image = await makeDynamic(path.join(dir, 'huge.vhd'), 2000 * 1024 * MIB);
-    const child = spawn(process.execPath, [CLI_BIN, 'cat', image], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LANG: 'C.UTF-8' } });
+    const child = spawn(process.execPath, [CLI_BIN, 'cat', image], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: 'C.UTF-8' } });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Signalled once the copy runs (its first bytes arrive), however long Node takes to start on a busy machine.
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.resume();
     const signalledAt = Date.now();
     child.kill('SIGINT');
     const status = await closed;
