@@ -15,10 +15,11 @@ import type { ImageFile } from './image-file.js';
 import type { MergeResult, ProgressOptions } from './types.js';
 
 /**
- * Child sectors are copied in groups of up to this many bytes: one batch of reads, then one batch of parent writes
- * (new parent blocks appended together, bitmap bits after one fdatasync).
+ * Child sectors are copied in groups of up to this many bytes (two buffers of it: bounded memory, see bench case 6):
+ * one batch of reads, then one batch of parent writes (new parent blocks appended together, bitmap bits after one
+ * fdatasync).
  */
-const MERGE_GROUP_BYTES = 32 * 1024 * 1024;
+const MERGE_GROUP_BYTES = 16 * 1024 * 1024;
 
 /**
  * Runs apart from each other share a group until it holds this many bytes: a group costs a round trip of reads and
