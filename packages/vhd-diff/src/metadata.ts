@@ -72,7 +72,17 @@ export function metadataOf(image: VhdImage, source: RandomAccessSource): ImageMe
     image,
   };
   if (image.header) metadata.header = image.header;
-  if (image.bat) metadata.bat = image.bat;
+  // Forwarded, not read: the image decodes its BAT on first access, and metadata nobody looks up is not decoded.
+  if (image.header && (Object.getOwnPropertyDescriptor(image, 'bat') !== undefined)) {
+    Object.defineProperty(metadata, 'bat', {
+      enumerable: true,
+      configurable: true,
+      get: () => image.bat,
+      set: (table: Uint32Array | undefined) => {
+        Object.defineProperty(metadata, 'bat', { value: table, writable: true, enumerable: true, configurable: true });
+      },
+    });
+  }
   return metadata;
 }
 

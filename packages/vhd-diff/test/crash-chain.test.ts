@@ -155,6 +155,17 @@ const WRITES: CrashWrite[] = [
   { offset: 2 * BLOCK, length: BLOCK, seed: 19 },
 ];
 
+/**
+ * The merge's child: WRITES plus larger runs apart from each other, so the merge writes the parent in several groups
+ * (small runs apart share a group; see merge.ts) and has at least KILL_POINTS points to be killed at.
+ */
+const MERGE_WRITES: CrashWrite[] = [
+  ...WRITES,
+  { offset: 3 * BLOCK + 1024, length: BLOCK - 2048, seed: 21 },
+  { offset: 4 * BLOCK + 200 * KiB, length: 300 * KiB, seed: 22 },
+  { offset: 5 * BLOCK + 100 * KiB, length: 400 * KiB, seed: 23 },
+];
+
 describe('SIGKILL at any point', () => {
   it('while writing a child: the chain opens, check finds no errors, the content is a state between two writes', async () => {
     const { dir: pristine, model } = await pristineChain('write-pristine');
@@ -198,7 +209,7 @@ describe('SIGKILL at any point', () => {
   it('while merging: a resumed merge gives the model bytes and the same parent file as an uninterrupted merge', async () => {
     const { dir: pristine, model } = await pristineChain('merge-pristine');
     const child = await openDisk(join(pristine, 'child.vhd'), { writable: true });
-    for (const write of WRITES) {
+    for (const write of MERGE_WRITES) {
       await child.write(patternBytes(write.length, write.seed), write.offset);
       model.write(1, write.offset, patternBytes(write.length, write.seed));
     }

@@ -96,6 +96,26 @@ describe('readImage on a well-formed image', () => {
     expect(bitmap?.isFull()).toBe(true);
   });
 
+  it('decodes the BAT on first access only, once, and never changes the source bytes', async () => {
+    const built = childImage();
+    const original = built.bytes.slice();
+    const image = await readImage(bytesSource(built.bytes));
+    // Opened: the table is read but not yet decoded (an accessor stands for it).
+    expect(typeof Object.getOwnPropertyDescriptor(image, 'bat')?.get).toBe('function');
+    const first = image.bat!;
+    expect(Array.from(first)).toEqual(Array.from(built.bat));
+    // Decoded once: later reads are the same table, now a plain property.
+    expect(Object.getOwnPropertyDescriptor(image, 'bat')?.value).toBe(first);
+    expect(image.bat).toBe(first);
+    expect(Array.from(image.bat!)).toEqual(Array.from(built.bat));
+    expect(Buffer.from(built.bytes).equals(Buffer.from(original))).toBe(true);
+    // Replacing the table (as a writer may) is kept.
+    const replaced = new Uint32Array(first.length).fill(0xffffffff);
+    const other = await readImage(bytesSource(built.bytes));
+    other.bat = replaced;
+    expect(other.bat).toBe(replaced);
+  });
+
   it('reads the same through a Blob as through bytes', async () => {
     const built = childImage();
     const fromBytes = await readImage(bytesSource(built.bytes));

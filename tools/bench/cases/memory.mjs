@@ -1,5 +1,7 @@
 // Case 6: peak RSS while reading whole chains of growing size, each read in its own process, measured by GNU time
 // (%M) for every tool alike.
+import { copyFile, mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureInterleaved, describeError } from '../lib/timing.mjs';
 import { canMeasureRss, processMaxRss } from '../lib/processes.mjs';
@@ -8,6 +10,8 @@ import { GIB, MIB } from '../lib/images.mjs';
 import { qemuConvertToNullArgs } from './read-chain.mjs';
 
 const readerScript = fileURLToPath(new URL('../rss-reader.mjs', import.meta.url));
+const jobScript = fileURLToPath(new URL('../rss-job.mjs', import.meta.url));
+const JOB_PEAK_LIMIT_BYTES = 120 * 1000 * 1000; // issue 14: merge and convert of the 8 GiB chain "under 120 MB"
 const FULL_SIZES = [GIB, 4 * GIB, 8 * GIB];
 const QUICK_SIZES = [256 * MIB, GIB];
 const PEAK_LIMIT_BYTES = 150 * 1000 * 1000; // "under 150 MB"
@@ -77,6 +81,9 @@ export async function run(ctx) {
   }
   if (!ctx.vhdLib.available) notes.push(`vhd-lib not measured: ${ctx.vhdLib.reason}`);
 
+  const jobs = await jobRows(ctx, sizes[sizes.length - 1], runs);
+  rows.push(...jobs.rows);
+
   const largest = oursBySize[oursBySize.length - 1];
   const smallest = oursBySize[0];
   const measuredAll = oursBySize.length === sizes.length;
@@ -95,7 +102,71 @@ export async function run(ctx) {
         met: measuredAll ? largest.rssBytes - smallest.rssBytes <= FLAT_GROWTH_BYTES : undefined,
         measured: measuredAll ? `${((largest.rssBytes - smallest.rssBytes) / MIB).toFixed(1).replace(/^-0\.0$/, '0.0')} MiB` : 'not measured',
       },
+      ...jobs.targets,
     ],
     notes,
+  };
+}
+
+/** A job's peak RSS against issue 14's "< 120 MB". */
+function jobTarget(name, row) {
+  return {
+    name,
+    target: '< 120 MB',
+    met: row.error ? undefined : row.median * MIB < JOB_PEAK_LIMIT_BYTES,
+    measured: row.error ? `not measured (${row.error})` : `${((row.median * MIB) / 1e6).toFixed(1)} MB`,
+  };
+}
+
+/** A copy of a file that keeps its times (the child records its parent's modification time). */
+async function copyWithTimes(from, to) {
+  await copyFile(from, to);
+  const { atime, mtime } = await stat(from);
+  await utimes(to, atime, mtime);
+}
+
+/**
+ * Issue 14: peak RSS of a merge (into a fresh copy of the parent, each run) and of a convert to a new dynamic image,
+ * of the largest chain, each in its own process.
+ */
+async function jobRows(ctx, sizeBytes, runs) {
+  const label = (job) => `${job} ${sizeLabel(sizeBytes)} chain`;
+  let chain;
+  try {
+    chain = await sparseChain(ctx, sizeBytes);
+  } catch (error) {
+    const reason = `chain not made: ${describeError(error)}`;
+    return { rows: ['merge', 'convert'].map((job) => ({ label: label(job), tool: 'ours', unit: 'MiB', error: reason })), targets: [] };
+  }
+  const folder = join(ctx.workDir, 'rss-jobs');
+  const contestants = [
+    {
+      key: 'merge',
+      setup: async () => {
+        await rm(folder, { recursive: true, force: true });
+        await mkdir(folder);
+        for (const path of chain.paths) await copyWithTimes(path, join(folder, basename(path)));
+        return join(folder, basename(chain.paths[0]));
+      },
+      run: async (childCopy) => ({ measured: (await processMaxRss(process.execPath, [jobScript, 'merge', childCopy])).maxRssBytes }),
+      teardown: () => rm(folder, { recursive: true, force: true }),
+    },
+    {
+      key: 'convert',
+      setup: async () => {
+        await rm(folder, { recursive: true, force: true });
+        await mkdir(folder);
+        return join(folder, 'flat.vhd');
+      },
+      run: async (output) => ({ measured: (await processMaxRss(process.execPath, [jobScript, 'convert', chain.paths[0], output])).maxRssBytes }),
+      teardown: () => rm(folder, { recursive: true, force: true }),
+    },
+  ];
+  const outcomes = await measureInterleaved(contestants, { runs, warmup: 0 });
+  const mergeRow = rssRow(label('merge'), 'ours (merge)', outcomes.get('merge'));
+  const convertRow = rssRow(label('convert'), 'ours (convert → dynamic)', outcomes.get('convert'));
+  return {
+    rows: [mergeRow, convertRow],
+    targets: [jobTarget(`peak RSS merging the ${sizeLabel(sizeBytes)} chain (ours)`, mergeRow), jobTarget(`peak RSS converting the ${sizeLabel(sizeBytes)} chain (ours)`, convertRow)],
   };
 }

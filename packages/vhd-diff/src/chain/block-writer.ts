@@ -6,16 +6,26 @@ import type { ImageFile } from './image-file.js';
 /** Reads virtual bytes of some layer into `target`. */
 export type VirtualReader = (target: Uint8Array, virtualOffset: number) => Promise<void>;
 
+/** Bytes to write at a virtual offset. */
+export interface WritePiece {
+  data: Uint8Array;
+  virtualOffset: number;
+}
+
 interface NewBlock {
   blockIndex: number;
   bitmap: SectorBitmap;
   /** The written bytes (sector-aligned) and where they start in the block; the rest of the block is zeros. */
   data: Uint8Array;
   dataStartInBlock: number;
+  /** Whether `data` is this writer's own whole-block buffer (else it is the caller's bytes, never changed). */
+  ownsData?: boolean;
 }
 
 /** New blocks are gathered and appended together up to this many bytes (one fsync per batch). */
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+/** Data writes into allocated blocks kept in flight at once by writePieces. */
+const DATA_WRITES_IN_FLIGHT = 4;
 /** Gaps before a new bitmap are shorter than the 4 KiB data alignment. */
 const MAX_GAP_BYTES = 4096;
 
@@ -46,49 +56,75 @@ export class BlockWriter {
   }
 
   async write(data: Uint8Array, virtualOffset: number): Promise<void> {
+    await this.writePieces([{ data, virtualOffset }]);
+  }
+
+  /**
+   * Writes several pieces as one batch: data into allocated blocks goes out a few writes at a time, the bitmap
+   * bits they add follow one fdatasync for the whole batch, and new blocks are appended together. Pieces must
+   * not overlap and, when there is more than one, must be whole sectors (two pieces never share a sector).
+   */
+  async writePieces(pieces: readonly WritePiece[]): Promise<void> {
     const file = this.file;
-    if (file.diskType === 'fixed') {
-      await withIo(file.path, () => writeFully(file.handle, data, virtualOffset));
-      return;
-    }
-    const { blockSize, sectorsPerBlock, bitmapByteSize } = file.geometry!;
-    let batch: NewBlock[] = [];
-    let batchBytes = 0;
-    const changedBitmaps = new Map<number, SectorBitmap>();
-    let done = 0;
-    while (done < data.length) {
-      const position = virtualOffset + done;
-      const blockIndex = Math.floor(position / blockSize);
-      const blockStart = blockIndex * blockSize;
-      const length = Math.min(data.length - done, blockStart + blockSize - position);
-      const span = await this.sectorAligned(data.subarray(done, done + length), position);
-      const firstSector = (span.start - blockStart) / SECTOR_SIZE;
-      const sectorCount = span.bytes.length / SECTOR_SIZE;
-      const dataOffset = file.blockDataOffset(blockIndex);
-      if (dataOffset === undefined) {
-        const bitmap = new SectorBitmap(new Uint8Array(bitmapByteSize), sectorsPerBlock);
-        bitmap.setRange(firstSector, sectorCount);
-        // The caller's bytes are written as they are (no copy): the batch is flushed before write() returns.
-        batch.push({ blockIndex, bitmap, data: span.bytes, dataStartInBlock: span.start - blockStart });
-        batchBytes += bitmapByteSize + blockSize;
-        if (batchBytes >= MAX_BATCH_BYTES) {
-          await this.appendBlocks(batch);
-          batch = [];
-          batchBytes = 0;
-        }
-      } else {
-        await withIo(file.path, () => writeFully(file.handle, span.bytes, dataOffset + span.start - blockStart));
-        const { bitmap } = await file.blockState(blockIndex);
-        if (!allSet(bitmap, firstSector, sectorCount)) {
-          const updated = new SectorBitmap(bitmap.bytes.slice(), sectorsPerBlock);
-          updated.setRange(firstSector, sectorCount);
-          changedBitmaps.set(blockIndex, updated);
+    const writes = new WritesInFlight(DATA_WRITES_IN_FLIGHT);
+    try {
+      if (file.diskType === 'fixed') {
+        for (const { data, virtualOffset } of pieces) await writes.add(withIo(file.path, () => writeFully(file.handle, data, virtualOffset)));
+        await writes.drain();
+        return;
+      }
+      const { blockSize, sectorsPerBlock, bitmapByteSize } = file.geometry!;
+      let batch = new Map<number, NewBlock>();
+      let batchBytes = 0;
+      const changedBitmaps = new Map<number, SectorBitmap>();
+      for (const { data, virtualOffset } of pieces) {
+        let done = 0;
+        while (done < data.length) {
+          const position = virtualOffset + done;
+          const blockIndex = Math.floor(position / blockSize);
+          const blockStart = blockIndex * blockSize;
+          const length = Math.min(data.length - done, blockStart + blockSize - position);
+          const span = await this.sectorAligned(data.subarray(done, done + length), position);
+          const firstSector = (span.start - blockStart) / SECTOR_SIZE;
+          const sectorCount = span.bytes.length / SECTOR_SIZE;
+          const dataOffset = file.blockDataOffset(blockIndex);
+          if (dataOffset === undefined) {
+            const pending = batch.get(blockIndex);
+            if (pending) {
+              addToNewBlock(pending, span.bytes, span.start - blockStart, blockSize);
+              pending.bitmap.setRange(firstSector, sectorCount);
+            } else {
+              const bitmap = new SectorBitmap(new Uint8Array(bitmapByteSize), sectorsPerBlock);
+              bitmap.setRange(firstSector, sectorCount);
+              // The caller's bytes are written as they are (no copy): the batch is flushed before this returns.
+              batch.set(blockIndex, { blockIndex, bitmap, data: span.bytes, dataStartInBlock: span.start - blockStart });
+              batchBytes += bitmapByteSize + blockSize;
+              if (batchBytes >= MAX_BATCH_BYTES) {
+                await this.appendBlocks([...batch.values()]);
+                batch = new Map();
+                batchBytes = 0;
+              }
+            }
+          } else {
+            await writes.add(withIo(file.path, () => writeFully(file.handle, span.bytes, dataOffset + span.start - blockStart)));
+            const bitmap = changedBitmaps.get(blockIndex) ?? (await file.blockState(blockIndex)).bitmap;
+            if (!allSet(bitmap, firstSector, sectorCount)) {
+              const updated = changedBitmaps.has(blockIndex) ? bitmap : new SectorBitmap(bitmap.bytes.slice(), sectorsPerBlock);
+              updated.setRange(firstSector, sectorCount);
+              changedBitmaps.set(blockIndex, updated);
+            }
+          }
+          done += length;
         }
       }
-      done += length;
+      if (batch.size > 0) await this.appendBlocks([...batch.values()]);
+      // Every data write has landed before the bitmaps claim it (writeBitmaps syncs first).
+      await writes.drain();
+      if (changedBitmaps.size > 0) await this.writeBitmaps(changedBitmaps);
+    } finally {
+      // Never return (even failing) with a write still using the caller's bytes or the handle.
+      await writes.settle();
     }
-    if (batch.length > 0) await this.appendBlocks(batch);
-    if (changedBitmaps.size > 0) await this.writeBitmaps(changedBitmaps);
   }
 
   /** The piece widened to whole sectors; partial edge sectors keep their current bytes. */
@@ -158,6 +194,53 @@ export class BlockWriter {
         file.rememberBitmap(blockIndex, bitmap);
       }
     });
+  }
+}
+
+/** A second piece for a block not yet appended: the block's data becomes one whole-block buffer holding both. */
+function addToNewBlock(block: NewBlock, bytes: Uint8Array, startInBlock: number, blockSize: number): void {
+  if (!block.ownsData) {
+    const whole = new Uint8Array(blockSize);
+    whole.set(block.data, block.dataStartInBlock);
+    block.data = whole;
+    block.dataStartInBlock = 0;
+    block.ownsData = true;
+  }
+  block.data.set(bytes, startInBlock);
+}
+
+/** A bounded set of writes under way: add() waits for room; drain() rejects with the first failure. */
+class WritesInFlight {
+  private readonly limit: number;
+  private readonly running = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  async add(write: Promise<void>): Promise<void> {
+    const tracked = write.then(
+      () => {
+        this.running.delete(tracked);
+      },
+      (error: unknown) => {
+        this.running.delete(tracked);
+        this.failure ??= { error };
+      },
+    );
+    this.running.add(tracked);
+    if (this.running.size >= this.limit) await Promise.race(this.running);
+    if (this.failure) throw this.failure.error;
+  }
+
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.failure) throw this.failure.error;
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.running);
   }
 }
 

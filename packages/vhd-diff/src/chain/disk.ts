@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
-import { SectorBitmap, heldRuns } from '@vhdkit/vhd-format';
+import { SECTOR_SIZE, SectorBitmap, heldRuns } from '@vhdkit/vhd-format';
 import type { DiskTypeName, HeldRun } from '@vhdkit/vhd-format';
 import type { ImageMetadata } from './creation-api.js';
 import { chainError, withIo } from './errors.js';
 import type { ImageFile } from './image-file.js';
 import { BlockWriter } from './block-writer.js';
+import type { WritePiece } from './block-writer.js';
 import { nodeReadStream, webReadStream } from './streams.js';
 import type { ByteRange, VhdDisk } from './types.js';
 
@@ -79,6 +80,29 @@ export class ChainDisk implements VhdDisk {
       throw chainError('OUT_OF_RANGE', `write of ${buffer.length} bytes at ${virtualOffset} passes the end of the ${this.virtualSize}-byte disk`, this.path);
     }
     const run = this.writeQueue.then(() => writer.write(buffer, virtualOffset));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Writes many pieces as one batch (see BlockWriter.writePieces): how merge writes a group of a child's runs.
+   * More than one piece must be whole sectors, sorted and non-overlapping.
+   */
+  async writePieces(pieces: readonly WritePiece[]): Promise<void> {
+    const writer = this.writer;
+    if (!writer) throw chainError('READ_ONLY', 'the disk was opened read-only', this.path);
+    let previousEnd = 0;
+    for (const { data, virtualOffset } of pieces) {
+      checkOffset(virtualOffset, this.path);
+      if (virtualOffset + data.length > this.virtualSize) {
+        throw chainError('OUT_OF_RANGE', `write of ${data.length} bytes at ${virtualOffset} passes the end of the ${this.virtualSize}-byte disk`, this.path);
+      }
+      if (pieces.length > 1 && (virtualOffset < previousEnd || virtualOffset % SECTOR_SIZE !== 0 || data.length % SECTOR_SIZE !== 0)) {
+        throw chainError('OUT_OF_RANGE', `pieces written together must be whole sectors in order without overlap (${data.length} bytes at ${virtualOffset})`, this.path);
+      }
+      previousEnd = virtualOffset + data.length;
+    }
+    const run = this.writeQueue.then(() => writer.writePieces(pieces));
     this.writeQueue = run.catch(() => undefined);
     return run;
   }

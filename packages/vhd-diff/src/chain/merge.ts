@@ -7,14 +7,32 @@ import { readFully } from '../file-io.js';
 import { journalExcusesParentChange, mergeJournalPath, parentState, readJournal, syncFolderQuietly, writeJournal } from './merge-journal.js';
 import type { MergeJournal } from './merge-journal.js';
 import { openChain } from './open-disk.js';
-import { contiguousGroups, ownRuns } from './own-runs.js';
+import { ownRuns, runBatches } from './own-runs.js';
 import type { OwnRun } from './own-runs.js';
 import type { ChainDisk } from './disk.js';
+import type { WritePiece } from './block-writer.js';
 import type { ImageFile } from './image-file.js';
 import type { MergeResult, ProgressOptions } from './types.js';
 
-/** Child sectors are copied in groups of up to this many bytes (new parent blocks are then appended together). */
-const MERGE_GROUP_BYTES = 32 * 1024 * 1024;
+/**
+ * Child sectors are copied in groups of up to this many bytes (two buffers of it: bounded memory, see bench case 6):
+ * one batch of reads, then one batch of parent writes (new parent blocks appended together, bitmap bits after one
+ * fdatasync).
+ */
+const MERGE_GROUP_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Runs apart from each other share a group until it holds this many bytes: a group costs a round trip of reads and
+ * writes (and an fdatasync before new bitmap bits), which thousands of small scattered runs must share, while a merge
+ * of a few large runs still reaches the parent group by group.
+ */
+const GATHER_SCATTERED_BYTES = 1024 * 1024;
+
+/**
+ * After this many bytes written, the parent's writeback is started (an fdatasync in the background) while the copy
+ * goes on, so the final fsync does not write the whole merge to disk after the copy.
+ */
+const EARLY_WRITEBACK_BYTES = 128 * 1024 * 1024;
 
 /** Child bitmaps are loaded this many blocks at a time (bounded concurrency and memory for huge disks). */
 const BITMAP_PREFETCH_BLOCKS = 1024;
@@ -85,31 +103,35 @@ export async function merge(childPath: string, options: ProgressOptions & { time
       const buffers = [new Uint8Array(bufferBytes), new Uint8Array(bufferBytes)];
       let pendingWrite: Promise<void> | undefined;
       let pendingBytes = 0;
+      const writeback = new EarlyWriteback(parent);
       const finishPendingWrite = async (): Promise<void> => {
         if (!pendingWrite) return;
         await pendingWrite;
         pendingWrite = undefined;
         bytesWritten += pendingBytes;
+        writeback.written(pendingBytes);
         options.onProgress?.({ bytesWritten, totalBytes });
       };
       try {
         let turn = 0;
-        for (const group of contiguousGroups(runs, MERGE_GROUP_BYTES)) {
+        for (const group of runBatches(runs, MERGE_GROUP_BYTES, GATHER_SCATTERED_BYTES)) {
           throwIfAborted(options.signal, child);
           const buffer = buffers[turn++ % 2]!;
           const filled = await readGroup(childDisk.file, parent, group, buffer);
           await finishPendingWrite();
           parentWritten = true;
-          pendingWrite = parent.write(buffer.subarray(0, filled), group[0]!.virtualOffset);
+          pendingWrite = parent.writePieces(piecesOf(group, buffer));
           // Marked handled now: it is awaited after the next read, and a failure must not count as unhandled meanwhile.
           pendingWrite.catch(() => undefined);
           pendingBytes = filled;
         }
       } finally {
-        // Never leave a write running into a buffer being reused or a handle being closed (also on abort/errors).
+        // Never leave a write or sync running into a buffer being reused or a handle being closed (also on abort/errors).
         if (pendingWrite) await pendingWrite.catch(() => undefined);
+        await writeback.settle();
       }
       await finishPendingWrite();
+      await writeback.finish();
     } catch (error) {
       // Failed before the parent was written: nothing to resume, and a journal left behind would outlive its reason.
       if (journalWritten && !parentWritten) await unlink(journalPath).catch(() => undefined);
@@ -141,16 +163,69 @@ async function prefetchBitmaps(file: ImageFile): Promise<void> {
  */
 async function readGroup(childFile: ImageFile, parent: ChainDisk, group: readonly OwnRun[], buffer: Uint8Array): Promise<number> {
   const filled = group.reduce((sum, run) => sum + run.length, 0);
+  const lastRun = group.at(-1)!;
   const parentBlockSize = parent.file.geometry?.blockSize;
   const parentBitmaps = parentBlockSize === undefined
     ? Promise.resolve()
-    : parent.file.prefetchBlockStates(Math.floor(group[0]!.virtualOffset / parentBlockSize), Math.floor((group[0]!.virtualOffset + filled - 1) / parentBlockSize));
+    : parent.file.prefetchBlockStates(Math.floor(group[0]!.virtualOffset / parentBlockSize), Math.floor((lastRun.virtualOffset + lastRun.length - 1) / parentBlockSize));
   const childReads = readRuns(childFile, group, buffer);
   // Both settle before anything fails: no read may still be filling the buffer or using a handle afterwards.
   const [bitmaps, reads] = await Promise.allSettled([parentBitmaps, childReads]);
   if (bitmaps.status === 'rejected') throw bitmaps.reason;
   if (reads.status === 'rejected') throw reads.reason;
   return filled;
+}
+
+/** The group's runs as pieces of `buffer`, where readGroup put them one after another. */
+function piecesOf(group: readonly OwnRun[], buffer: Uint8Array): WritePiece[] {
+  let at = 0;
+  return group.map((run) => {
+    const data = buffer.subarray(at, at + run.length);
+    at += run.length;
+    return { data, virtualOffset: run.virtualOffset };
+  });
+}
+
+/**
+ * Starts the parent's writeback every EARLY_WRITEBACK_BYTES while the copy goes on (one fdatasync at a time, in the
+ * background). Only ever syncs earlier than the merge protocol needs; the final fsync on close is still what makes
+ * the parent durable before the child is deleted.
+ */
+class EarlyWriteback {
+  private readonly parent: ChainDisk;
+  private unsynced = 0;
+  private running: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
+
+  constructor(parent: ChainDisk) {
+    this.parent = parent;
+  }
+
+  written(bytes: number): void {
+    this.unsynced += bytes;
+    if (this.running || this.unsynced < EARLY_WRITEBACK_BYTES) return;
+    this.unsynced = 0;
+    const { path, handle } = this.parent.file;
+    this.running = withIo(path, () => handle.datasync()).then(
+      () => {
+        this.running = undefined;
+      },
+      (error: unknown) => {
+        this.running = undefined;
+        this.failure ??= { error };
+      },
+    );
+  }
+
+  /** Waits for a sync under way; a failed one fails the merge. */
+  async finish(): Promise<void> {
+    await this.settle();
+    if (this.failure) throw this.failure.error;
+  }
+
+  async settle(): Promise<void> {
+    await this.running;
+  }
 }
 
 async function readRuns(childFile: ImageFile, runs: readonly OwnRun[], buffer: Uint8Array): Promise<void> {

@@ -30,15 +30,20 @@ export async function ownRuns(file: ImageFile): Promise<OwnRun[]> {
   return runs;
 }
 
-/** Groups runs that follow each other virtually into batches of at most `maxBytes` (runs larger stay whole). */
-export function contiguousGroups(runs: readonly OwnRun[], maxBytes: number): OwnRun[][] {
-  const groups: OwnRun[][] = [];
+/**
+ * Runs in order, in batches of at most `maxBytes` (a larger run is a batch of its own). A batch goes on across a gap
+ * between runs only while it stays within `gatherBytes`: thousands of small scattered runs share a batch, while
+ * large runs apart from each other stay batches of their own.
+ */
+export function runBatches(runs: readonly OwnRun[], maxBytes: number, gatherBytes: number): OwnRun[][] {
+  const batches: OwnRun[][] = [];
   let current: OwnRun[] = [];
   let currentEnd = -1;
   let currentBytes = 0;
   for (const run of runs) {
-    if (current.length > 0 && (run.virtualOffset !== currentEnd || currentBytes + run.length > maxBytes)) {
-      groups.push(current);
+    const gap = run.virtualOffset !== currentEnd;
+    if (current.length > 0 && (currentBytes + run.length > maxBytes || (gap && currentBytes + run.length > gatherBytes))) {
+      batches.push(current);
       current = [];
       currentBytes = 0;
     }
@@ -46,6 +51,6 @@ export function contiguousGroups(runs: readonly OwnRun[], maxBytes: number): Own
     currentEnd = run.virtualOffset + run.length;
     currentBytes += run.length;
   }
-  if (current.length > 0) groups.push(current);
-  return groups;
+  if (current.length > 0) batches.push(current);
+  return batches;
 }

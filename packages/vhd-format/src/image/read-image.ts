@@ -195,7 +195,7 @@ class ImageReader {
       this.damage('TABLE_OUT_OF_RANGE', offset, message);
     }
     image.parentLocatorPaths = await this.readLocatorPaths(header, image.rejectedLocators);
-    if (this.options.bat ?? true) image.bat = await this.readBat(header);
+    if (this.options.bat ?? true) defineLazyBat(image, await this.readStoredBat(header));
   }
 
   private async readHeader(headerOffset: number, dataAreaEnd: number, image: VhdImage): Promise<DynamicHeader> {
@@ -239,12 +239,12 @@ class ImageReader {
     return paths;
   }
 
-  /** Read straight into the table's memory and decoded in place: the 4 MiB of a 2040 GiB disk's BAT are held once. */
-  private async readBat(header: DynamicHeader): Promise<Uint32Array> {
+  /** The table's stored (big-endian) words, read straight into the table's own memory: held once, decoded lazily. */
+  private async readStoredBat(header: DynamicHeader): Promise<Uint32Array> {
     // The header decoder has bounded maxTableEntries (MAX_TABLE_ENTRIES) and placed the table inside the data area.
     const table = new Uint32Array(header.maxTableEntries);
     await this.readIntoTarget(new Uint8Array(table.buffer), header.tableOffset);
-    return decodeBatInPlace(table);
+    return table;
   }
 
   /** Lenient: record the problem; strict: throw it. */
@@ -287,4 +287,27 @@ function shortRead(offset: number, asked: number, got: number): VhdFormatError {
 function fieldAt(offset: number): string {
   for (const [name, spec] of Object.entries(H)) if (offset >= spec.offset && offset < spec.offset + spec.size) return name;
   return 'header';
+}
+
+/**
+ * Gives `image` a `bat` that is decoded (byte-swapped in place) on first access, then an ordinary property: opening
+ * an image pays only for reading the table, and a caller that never looks an entry up (metadata for display, a
+ * size check) never pays for decoding a million entries. Only a stored table whose size was checked comes here.
+ */
+function defineLazyBat(image: VhdImage, stored: Uint32Array): void {
+  const settle = (table: Uint32Array | undefined): void => {
+    Object.defineProperty(image, 'bat', { value: table, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(image, 'bat', {
+    enumerable: true,
+    configurable: true,
+    get(): Uint32Array {
+      const table = decodeBatInPlace(stored);
+      settle(table);
+      return table;
+    },
+    set(table: Uint32Array | undefined): void {
+      settle(table);
+    },
+  });
 }
