@@ -14,7 +14,7 @@ import type { DiskTypeName } from '../constants.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
 import type { DynamicHeader } from '../dynamic-header.js';
 import { VhdFormatError } from '../errors.js';
-import type { FormatProblem, Lenient } from '../errors.js';
+import type { Lenient } from '../errors.js';
 import { DYNAMIC_HEADER_FIELDS, FOOTER_FIELDS, LOCATOR_ENTRY_SIZE } from '../field-tables.js';
 import type { Footer } from '../footer.js';
 import { blockPlacementFault, metadataRegions } from '../image/block-placement.js';
