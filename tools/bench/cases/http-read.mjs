@@ -1,6 +1,5 @@
 // Case 7: over HTTP from a local nginx, a 1 GiB chain (an empty child over a fully written parent) read through
-// openDisk(url) and copyDiskTo, and the source alone (httpSource's Range requests), against `curl -s -o /dev/null`
-// of the raw file from the same server; and in the browser, the inspector page opening a 2040 GiB sparse image's
+// openDisk(url) and copyDiskTo, against `curl -s -o /dev/null` of the raw file from the same server; and in the browser, the inspector page opening a 2040 GiB sparse image's
 // metadata (its own performance.now() figure).
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -13,42 +12,6 @@ import { ours } from '../lib/ours.mjs';
 import { timedProcess, toolVersion } from '../lib/processes.mjs';
 import { absoluteTarget, ratioTarget, throughputRow, timeRow, unavailableRow } from '../lib/results.mjs';
 import { describeError, measureInterleaved } from '../lib/timing.mjs';
-
-/** How our reader walks the file: `readBytes` per read, `window` reads in flight (each split into 4 MiB parts). */
-const READERS = [
-  { key: 'ours-window', tool: 'ours (httpSource, 4 reads of 16 MiB in flight)', readBytes: 16 * MIB, window: 4 },
-  { key: 'ours-sequential', tool: 'ours (httpSource, one 16 MiB read at a time)', readBytes: 16 * MIB, window: 1 },
-];
-
-/**
- * Reads the whole resource at `url` through httpSource with `window` reads in flight; `consume` gets the chunks in
- * file order. Returns the bytes read.
- */
-export async function readOverHttp(url, { readBytes, window }, consume = () => {}) {
-  const { httpSource } = ours('format', ['httpSource']);
-  const source = await httpSource(url);
-  const done = new Map();
-  let nextOffset = 0;
-  let consumedUpTo = 0;
-  const worker = async () => {
-    while (nextOffset < source.size) {
-      const offset = nextOffset;
-      nextOffset += readBytes;
-      done.set(offset, await source.read(offset, Math.min(readBytes, source.size - offset)));
-      for (let chunk = done.get(consumedUpTo); chunk; chunk = done.get(consumedUpTo)) {
-        done.delete(consumedUpTo);
-        consume(chunk);
-        consumedUpTo += chunk.length;
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: window }, worker));
-  } finally {
-    await source.close();
-  }
-  return consumedUpTo;
-}
 
 /** Reads the whole chain whose top is at `url` with openDisk and copyDiskTo into `destination` (default: nowhere). */
 export async function readChainOverHttp(url, destination = new Writable({ write: (_chunk, _encoding, done) => done() })) {
@@ -90,7 +53,7 @@ export async function run(ctx) {
   const label = `read a ${sizeBytes / MIB} MiB file over HTTP from local nginx`;
   const chainLabel = `read a ${sizeBytes / MIB} MiB chain (empty child over a full parent) over HTTP from local nginx`;
   const notes = [
-    'nginx (Debian nginx-light) serves the bench work folder on 127.0.0.1; the files are in the page cache. httpSource opens with a bytes=0-0 request and pins the ETag; every read is a conditional Range request. In Node, openDisk(url) sends them through node:http with a keep-alive agent (vhd-diff\'s nodeHttpTransport); the source-only rows use the default transport, the global fetch.',
+    'nginx (Debian nginx-light) serves the bench work folder on 127.0.0.1; the files are in the page cache. httpSource opens with a bytes=0-0 request and pins the ETag; every read is a conditional Range request. In Node, openDisk(url) sends them through node:http with a keep-alive agent (vhd-diff\'s nodeHttpTransport).',
     'The browser row is the inspector page\'s own performance.now() figure around opening the metadata (footer, header, BAT read and validated), without drawing or checking; each run loads the page afresh.',
   ];
   const rows = [];
@@ -109,29 +72,18 @@ export async function run(ctx) {
     const contestants = [];
     try {
       const hash = createHash('sha256');
-      const bytes = await readChainOverHttp(chainUrl, new Writable({
-          write: (chunk, _encoding, done) => {
-            hash.update(chunk);
-            done();
-          },
-        }));
+      const hashing = new Writable({
+        write: (chunk, _encoding, done) => {
+          hash.update(chunk);
+          done();
+        },
+      });
+      const bytes = await readChainOverHttp(chainUrl, hashing);
       const right = bytes === sizeBytes && hash.digest('hex') === rawSha256;
       notes.push(`ours-chain: ${right ? 'content verified against the raw file (sha256)' : `read WRONG content (${bytes} bytes)`}.`);
       contestants.push({ key: 'ours-chain', run: () => readChainOverHttp(chainUrl) });
     } catch (error) {
       unavailable.set('ours-chain', describeError(error));
-    }
-    for (const reader of READERS) {
-      try {
-        // Content check first (untimed): a fast wrong answer is not a result.
-        const hash = createHash('sha256');
-        const bytes = await readOverHttp(url, reader, (chunk) => hash.update(chunk));
-        const right = bytes === sizeBytes && hash.digest('hex') === rawSha256;
-        notes.push(`${reader.key}: ${right ? 'content verified against the raw file (sha256)' : `read WRONG content (${bytes} bytes)`}.`);
-        contestants.push({ key: reader.key, run: () => readOverHttp(url, reader) });
-      } catch (error) {
-        unavailable.set(reader.key, describeError(error));
-      }
     }
     if (toolVersion('curl') === undefined) unavailable.set('curl', 'curl is not installed');
     else contestants.push({ key: 'curl', spawns: true, run: () => timedProcess('curl', ['-s', '-f', '-o', '/dev/null', url]) });
@@ -141,14 +93,11 @@ export async function run(ctx) {
       unavailable.has(key) ? unavailableRow(rowLabel, tool, unavailable.get(key), 'MiB/s') : throughputRow(rowLabel, tool, outcomes.get(key), sizeBytes);
     const byKey = Object.fromEntries([
       ['ours-chain', row('ours-chain', 'ours (openDisk(url) + copyDiskTo, node:http transport)', chainLabel)],
-      ...READERS.map(({ key, tool }) => [key, row(key, tool)]),
       ['curl', row('curl', 'curl -s -o /dev/null of the raw file (whole process)')],
     ]);
     rows.push(...Object.values(byKey), browserRow);
     const targets = [
       ratioTarget('HTTP chain read (openDisk(url) + copyDiskTo) vs curl of the raw parent (throughput ratio; issue 12: >= 0.5)', byKey['ours-chain'], byKey.curl, '>=', 0.5),
-      { ...ratioTarget('httpSource alone, fetch transport, 4 reads in flight vs curl (throughput ratio; not an issue target)', byKey['ours-window'], byKey.curl, '>=', 0.5), informational: true },
-      { ...ratioTarget('httpSource alone, fetch transport, one read at a time vs curl (throughput ratio; not an issue target)', byKey['ours-sequential'], byKey.curl, '>=', 0.5), informational: true },
       browserTarget,
     ];
     return { rows, targets, notes };
