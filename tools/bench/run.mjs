@@ -31,7 +31,7 @@ const CASES = [
   { number: 4, title: 'Merge a child into its parent', module: mergeCase },
   { number: 5, title: 'Parse: footer + header + BAT, and streaming parse', module: parseCase },
   { number: 6, title: 'Peak memory reading growing chains', module: memoryCase },
-  { number: 7, title: 'Read a file over HTTP from a local nginx', module: httpRead },
+  { number: 7, title: 'Read over HTTP from a local nginx; open in the browser', module: httpRead },
   { number: 8, title: 'Import a raw disk; export a chain to a standalone VHD', module: importExportCase },
   { number: 9, title: 'Whole processes: start-up, info, create-diff, cat to a file, write', module: cliProcessCase },
 ];

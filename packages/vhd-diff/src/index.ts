@@ -17,3 +17,4 @@ export type { ExportedFile } from './export/export-file.js';
 export * from './format.js';
 export { FileSource, openReadOnly, type FileSourceOptions } from './file-source.js';
 export { HTTP_READ_AHEAD_BYTES, isHttpLocation, openSource, type ImageLocation } from './source-location.js';
+export { nodeHttpTransport } from './node-http-transport.js';

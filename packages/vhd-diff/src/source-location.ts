@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { firstOpenable, httpSource, isUrlName } from '@vhdkit/vhd-format';
 import type { ParentResolver, RandomAccessSource } from '@vhdkit/vhd-format';
 import { FileSource } from './file-source.js';
+import { nodeHttpTransport } from './node-http-transport.js';
 
 /**
  * Where an image is: a file path, or an http(s) URL (a `URL`, or a string starting with `http://` or `https://`).
@@ -22,9 +23,9 @@ export function isHttpLocation(location: ImageLocation): boolean {
   return location instanceof URL || HTTP_PREFIX.test(location);
 }
 
-/** An image over HTTP(S), read-only, with the read-ahead the chain readers want. */
+/** An image over HTTP(S), read-only, through node:http, with the read-ahead the chain readers want. */
 export function openHttpImage(url: string | URL): Promise<OpenedSource> {
-  return httpSource(url, { readAheadBytes: HTTP_READ_AHEAD_BYTES });
+  return httpSource(url, { readAheadBytes: HTTP_READ_AHEAD_BYTES, transport: nodeHttpTransport });
 }
 
 /** Opens `location` read-only: an httpSource for a URL, else a FileSource on the absolute path. */

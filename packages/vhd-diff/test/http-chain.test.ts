@@ -183,17 +183,20 @@ describe.skipIf(!server.available)('images over HTTP (nginx)', { timeout: 30_000
     expect(missing.message).toContain(web.url('ranges', 'alone/middle.vhd'));
   });
 
-  it('fetches a URL child\'s parent from its own origin only: a locator naming another host is not requested', async () => {
+  it('never follows a UNC locator of a URL child: not to another host, not to its own', async () => {
     const dir = join(served, 'cross');
     await mkdir(dir);
     await makeChain(dir);
     const chainBytes = await readWholeDisk(join(dir, 'top.vhd'));
-    // middle.vhd's parent, named by a UNC-style locator: //<other server>/ranges/cross/base.vhd.
+    // middle.vhd's parent, named by a UNC locator: \\<other server>\ranges\cross\base.vhd (a share, not a URL).
     const otherHost = new URL(other.url('ranges', '')).host;
     await pointW2ruAt(join(dir, 'middle.vhd'), `\\\\${otherHost}\\ranges\\cross\\base.vhd`);
     const elsewhere = await expectVhdIoError(openDisk(web.url('ranges', 'cross/top.vhd')), 'PARENT_NOT_FOUND');
-    expect(elsewhere.message).toContain(other.url('ranges', 'cross/base.vhd'));
-    // The same locator read from that server is same-origin: the chain opens, with the bytes it had.
+    expect(elsewhere.message).not.toContain(otherHost);
+    expect(elsewhere.message).not.toContain('cross/base.vhd');
+    await expectVhdIoError(openDisk(other.url('ranges', 'cross/top.vhd')), 'PARENT_NOT_FOUND');
+    // The same chain with a relative locator opens, with the bytes it had.
+    await pointW2ruAt(join(dir, 'middle.vhd'), '.\\base.vhd');
     const disk = await openDisk(other.url('ranges', 'cross/top.vhd'));
     try {
       expect(disk.parent?.parent?.path).toBe(other.url('ranges', 'cross/base.vhd'));

@@ -85,6 +85,8 @@ export type { FileRegion } from './resize-plan.js';
 
 export { httpSource } from './source/http-source.js';
 export type { HttpSource, HttpSourceOptions } from './source/http-source.js';
+export { BodyFiller, fetchTransport } from './source/http-transport.js';
+export type { HttpHeaderLookup, RangeRequest, RangeResponse, RangeTransport } from './source/http-transport.js';
 export { VhdSourceError } from './source/source-error.js';
 export type { VhdSourceErrorCode, VhdSourceErrorDetails } from './source/source-error.js';
 export { parentUrl } from './source/parent-url.js';

@@ -125,6 +125,34 @@ describe('readImage on a well-formed image', () => {
     expect(Array.from(fromBlob.bat!)).toEqual(Array.from(fromBytes.bat!));
   });
 
+  it('decodes the BAT of a source without readInto in the memory its read returned, aligned or not', async () => {
+    const built = childImage();
+    const expected = Array.from(built.bat);
+    // A read that returns its bytes at `shift` inside a larger buffer, as a source may.
+    const readOnly = (shift: number): { source: RandomAccessSource; tableBuffers: ArrayBufferLike[] } => {
+      const tableBuffers: ArrayBufferLike[] = [];
+      const source: RandomAccessSource = {
+        size: built.bytes.length,
+        name: `shift-${shift}`,
+        read: (offset, length) => {
+          const holder = new Uint8Array(length + shift);
+          holder.set(built.bytes.subarray(offset, offset + length), shift);
+          if (offset === built.header.tableOffset) tableBuffers.push(holder.buffer);
+          return Promise.resolve(holder.subarray(shift));
+        },
+      };
+      return { source, tableBuffers };
+    };
+    const aligned = readOnly(4);
+    const alignedImage = await readImage(aligned.source);
+    expect(Array.from(alignedImage.bat!)).toEqual(expected);
+    expect(alignedImage.bat!.buffer).toBe(aligned.tableBuffers[0]);
+    const odd = readOnly(1);
+    const oddImage = await readImage(odd.source);
+    expect(Array.from(oddImage.bat!)).toEqual(expected);
+    expect(oddImage.bat!.buffer).not.toBe(odd.tableBuffers[0]);
+  });
+
   it('accepts an old Virtual PC 511-byte trailing footer', async () => {
     const built = childImage();
     const short = built.bytes.subarray(0, built.bytes.length - 1);

@@ -31,10 +31,15 @@ class SourceReads implements ImageReads {
   constructor(private readonly source: RandomAccessSource) {}
 
   async readAt(target: Uint8Array, position: number): Promise<void> {
-    target.set(await this.source.read(position, target.length));
+    if (this.source.readInto) await this.source.readInto(target, position);
+    else target.set(await this.source.read(position, target.length));
   }
 
   async readGatheredAt(parts: readonly Uint8Array[], position: number): Promise<void> {
+    if (this.source.readGatheredInto) {
+      await this.source.readGatheredInto(parts, position);
+      return;
+    }
     const total = parts.reduce((sum, part) => sum + part.length, 0);
     const bytes = await this.source.read(position, total);
     let at = 0;

@@ -1,10 +1,11 @@
 /**
  * Where a differencing child's parent may be, in the order readers try them: relative locators first (they survive
  * moving a folder), then absolute ones, then the header's parent name beside the child. Relative paths resolve
- * against the child's name: its folder for a file path, the child's URL for a URL (backslashes become '/').
+ * against the child's name: its folder for a file path, the child's URL for a URL (parentUrl's rule).
  * Pure string work, no I/O: a ParentResolver decides which candidate exists.
  */
 import type { VhdImage } from '../image/read-image.js';
+import { parentUrl } from '../source/parent-url.js';
 
 /** One place to look for a parent. */
 export interface ParentCandidate {
@@ -44,16 +45,9 @@ export function parentCandidates(child: Pick<VhdImage, 'header' | 'parentLocator
 
 type Resolve = (platformCode: string, stored: string) => string | undefined;
 
-/** Against a URL: relative locators and the name resolve like links; absolute ones name the writer's own disks. */
+/** Against a URL: relative locators and the name follow parentUrl's rule; absolute ones name the writer's own disks. */
 function urlResolver(childUrl: string): Resolve {
-  return (platformCode, stored) => {
-    if (!RELATIVE_CODES.has(platformCode)) return undefined;
-    try {
-      return new URL(stored.replaceAll('\\', '/'), childUrl).href;
-    } catch {
-      return undefined;
-    }
-  };
+  return (platformCode, stored) => (RELATIVE_CODES.has(platformCode) ? parentUrl(childUrl, stored) : undefined);
 }
 
 /** Against a file path: POSIX names take POSIX and relative locators; a drive-letter child also takes drive paths. */

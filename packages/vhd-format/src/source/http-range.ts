@@ -1,4 +1,5 @@
 /** The HTTP pieces of ranged reading (RFC 9110 §13-14): Content-Range parsing and the validator pinned at open. */
+import type { HttpHeaderLookup } from './http-transport.js';
 
 /** A parsed `Content-Range: bytes first-last/complete` (or `bytes *\/complete` on a 416). */
 export interface ContentRange {
@@ -40,7 +41,7 @@ export interface Validator {
   lastModified?: string;
 }
 
-export function validatorOf(headers: Headers): Validator {
+export function validatorOf(headers: HttpHeaderLookup): Validator {
   return { etag: headers.get('etag') ?? undefined, lastModified: headers.get('last-modified') ?? undefined };
 }
 

@@ -27,6 +27,11 @@ export interface RandomAccessSource {
    * caller memory (a file descriptor) offer it so a reader holds big structures (the BAT) once, not twice.
    */
   readInto?(target: Uint8Array, offset: number, options?: ReadOptions): Promise<void>;
+  /**
+   * Optional: fills each of `targets` in turn from consecutive bytes at `offset` (a block's bitmap and data in
+   * one request over HTTP, with no staging buffer), under the same rules as `read`.
+   */
+  readGatheredInto?(targets: readonly Uint8Array[], offset: number, options?: ReadOptions): Promise<void>;
   /** Releases what the source holds (file descriptors, connections). Reads after close reject. */
   close?(): Promise<void>;
 }
