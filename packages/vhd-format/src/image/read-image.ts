@@ -240,16 +240,18 @@ class ImageReader {
   }
 
   /** The table's stored (big-endian) words, read straight into the table's own memory: held once, decoded lazily. */
+  /** The table as stored (big-endian entries), for defineLazyBat. */
   private async readStoredBat(header: DynamicHeader): Promise<Uint32Array> {
     // The header decoder has bounded maxTableEntries (MAX_TABLE_ENTRIES) and placed the table inside the data area.
     if (!this.source.readInto) {
-      // Such a source (a Blob) makes fresh memory for every read, which the caller owns: decode it where it lies
-      // instead of allocating the table and copying into it (fresh memory is costly to fault in, in a browser too).
+      // Such a source (a Blob) makes fresh memory for every read, which the caller owns: keep the stored table where
+      // it lies (defineLazyBat decodes it there) instead of allocating the table and copying into it (fresh memory
+      // is costly to fault in, in a browser too).
       const bytes = await this.bytes(header.tableOffset, header.maxTableEntries * 4);
-      if (bytes.byteOffset % 4 === 0) return decodeBatInPlace(new Uint32Array(bytes.buffer, bytes.byteOffset, header.maxTableEntries));
+      if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, header.maxTableEntries);
       const table = new Uint32Array(header.maxTableEntries);
       new Uint8Array(table.buffer).set(bytes);
-      return decodeBatInPlace(table);
+      return table;
     }
     const table = new Uint32Array(header.maxTableEntries);
     await this.readIntoTarget(new Uint8Array(table.buffer), header.tableOffset);
