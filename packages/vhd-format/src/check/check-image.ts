@@ -130,9 +130,8 @@ class Checker {
     const trailing = 'error' in found ? undefined : found;
     const copyBytes = size >= 2 * FOOTER_SIZE ? await this.read(0, FOOTER_SIZE) : undefined;
     const copy = copyBytes ? usableFooterCopy(copyBytes) : undefined;
-    const copyUsable = copy !== undefined;
     let choice: FooterChoice;
-    const useTrailing = trailing !== undefined && (!isDamagedFooter(trailing.decoded.problems) || !copyUsable);
+    const useTrailing = trailing !== undefined && (!isDamagedFooter(trailing.decoded.problems) || copy === undefined);
     if (trailing && useTrailing) {
       const short = trailing.bytes.length < FOOTER_SIZE;
       if (short) {
@@ -142,7 +141,7 @@ class Checker {
       this.result.footerBytes = padded(trailing.bytes);
       this.result.trailingOffset = trailing.offset;
       choice = { footer: trailing.decoded.value, dataAreaEnd: trailing.offset };
-    } else if (copyUsable && copyBytes) {
+    } else if (copy && copyBytes) {
       const why = trailing ? 'its fields are damaged' : 'it is unreadable';
       list.add('FOOTER_DAMAGED', 'error', `the footer at the end of the image is damaged (${why}); the copy at offset 0 is intact`, { offset: size - FOOTER_SIZE, repairable: true });
       this.result.footerBytes = copyBytes;

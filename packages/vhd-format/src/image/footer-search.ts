@@ -63,7 +63,12 @@ export function decodeTrailingFooterStrict(tail: Uint8Array, imageSize: number):
  * (docs/format.md#footer-choice): the rule both the reader and the checker apply, and the hostile-input oracle models.
  */
 export function isDamagedFooter(problems: readonly FormatProblem[]): boolean {
-  return problems.some((problem) => problem.severity === 'error' && problem.code !== 'UNSUPPORTED_VERSION');
+  return footerDamage(problems) !== undefined;
+}
+
+/** The first problem that makes a footer damaged (isDamagedFooter), to name in a report. */
+export function footerDamage(problems: readonly FormatProblem[]): FormatProblem | undefined {
+  return problems.find((problem) => problem.severity === 'error' && problem.code !== 'UNSUPPORTED_VERSION');
 }
 
 /** The copy at offset 0 when it is intact and belongs to an image that has one (dynamic or differencing). */

@@ -22,7 +22,7 @@ import { decodeLocatorPath, isUnusedLocator } from '../parent-locator.js';
 import { sectorBitmapByteSize } from '../sector-bitmap.js';
 import type { RandomAccessSource } from '../source/random-access-source.js';
 import { throwIfAborted } from '../source/check-range.js';
-import { atOffset, decodeTrailingFooter, decodeTrailingFooterStrict, isDamagedFooter, usableFooterCopy } from './footer-search.js';
+import { atOffset, decodeTrailingFooter, decodeTrailingFooterStrict, footerDamage, isDamagedFooter, usableFooterCopy } from './footer-search.js';
 import type { TrailingFooter } from './footer-search.js';
 
 /** Sizes derived from a dynamic header's block size. */
@@ -156,7 +156,7 @@ class ImageReader {
     const copy = size >= 2 * FOOTER_SIZE ? usableFooterCopy(await this.bytes(0, FOOTER_SIZE)) : undefined;
     if (copy) {
       const why = 'error' in trailing ? trailing.error.message : trailing.decoded.problems.map((problem) => problem.message).join('; ');
-      const code = 'error' in trailing ? trailing.error.code : (trailing.decoded.problems.find((problem) => problem.severity === 'error' && problem.code !== 'UNSUPPORTED_VERSION')?.code ?? 'BAD_CHECKSUM');
+      const code = 'error' in trailing ? trailing.error.code : (footerDamage(trailing.decoded.problems)?.code ?? 'BAD_CHECKSUM');
       this.problems.push({ code, offset: size - tailLength, severity: 'error', message: `the footer at the end of the image is damaged (${why}); using the copy at offset 0` });
       return { footer: copy.value, trailing: undefined };
     }
