@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadAverage, machineFacts } from './lib/machine.mjs';
+import { STARTUP_ENVIRONMENT, loadAverage, machineFacts } from './lib/machine.mjs';
 import { toolVersion } from './lib/processes.mjs';
 import { createFsHandler, loadVhdLib } from './lib/vhd-lib-peer.mjs';
 import { oursAvailability, repoRoot } from './lib/ours.mjs';
@@ -46,6 +46,9 @@ const { values: options } = parseArgs({
   },
 });
 const selected = options.only ? new Set(options.only.split(',').map(Number)) : undefined;
+// Children inherit process.env: what is removed here is removed for every process the bench starts.
+const removedEnvironment = STARTUP_ENVIRONMENT.filter((name) => process.env[name] !== undefined);
+for (const name of removedEnvironment) delete process.env[name];
 const workDir = join(repoRoot, 'tools/bench/.work', `run-${process.pid}`);
 const outputs = { markdown: 'BENCHMARKS.md', json: 'bench-results.json', chart: 'bench-chart.svg' };
 
@@ -123,7 +126,7 @@ async function main() {
   }
 
   const durationSeconds = (Date.now() - startedAt.getTime()) / 1000;
-  const machine = machineFacts({ vhdLibVersion: vhdLib.available ? vhdLib.version : undefined, loadAtStart });
+  const machine = machineFacts({ vhdLibVersion: vhdLib.available ? vhdLib.version : undefined, loadAtStart, removedEnvironment });
   console.log(`\nfinished in ${durationSeconds.toFixed(0)} s (${options.quick ? 'quick' : 'full'} mode)`);
   if (options['no-write']) return;
 

@@ -99,6 +99,11 @@ function rowsOf(label, outcomes, unavailable, sizeBytes, vhdLibLabel) {
   };
 }
 
+/** Every file a contestant reads: the chain, the equivalent single image (qemu-img) and the raw file (cat). */
+function chainInputs(chain) {
+  return [...new Set([...chain.paths, chain.singleImagePath, chain.rawPath])];
+}
+
 async function measureChain(ctx, chainLabel, chain) {
   const { paths, sizeBytes } = chain;
   const contestants = [];
@@ -112,17 +117,18 @@ async function measureChain(ctx, chainLabel, chain) {
     unavailable.set('vhd-lib', ctx.vhdLib.reason);
   }
 
-  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 3), warmup: 1 });
+  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 3), warmup: 1, inputs: chainInputs(chain) });
   const rows = rowsOf(`${chainLabel}, ${sizeBytes / MIB} MiB`, outcomes, unavailable, sizeBytes, ctx.vhdLibLabel);
   const targets = [
-    ratioTarget(`${chainLabel}: ours API vs qemu-img (throughput ratio)`, rows.oursApi, rows.qemu, '>=', 1.0),
+    ratioTarget(`${chainLabel}: ours API vs qemu-img (throughput ratio; issue 14: >= 1.2)`, rows.oursApi, rows.qemu, '>=', 1.2),
+    ratioTarget(`${chainLabel}: ours API with blockingReads vs cat (throughput ratio; issue 14: >= 0.75)`, rows.oursApiBlocking, rows.cat, '>=', 0.75),
     // Issue 14 replaced this with case 9's export to a real file (null-co is no job a user runs): kept for reference.
     { ...ratioTarget(`${chainLabel}: vpc cat > /dev/null vs qemu-img → null-co (throughput ratio; not a target since issue 14, see case 9)`, rows.oursCli, rows.qemu, '>=', 1.0), informational: true },
     ratioTarget(`${chainLabel}: ours API vs vhd-lib (throughput ratio)`, rows.oursApi, rows.vhdLib, '>=', 2.0),
-    ratioTarget(`${chainLabel}: ours API vs cat (throughput ratio)`, rows.oursApi, rows.cat, '>=', 0.5),
-    ratioTarget(`${chainLabel}: vpc cat vs cat (throughput ratio)`, rows.oursCli, rows.cat, '>=', 0.5),
+    // Older targets, superseded by issue 14's raised ones above (and case 9 for the whole process): kept for reference.
+    { ...ratioTarget(`${chainLabel}: ours API vs cat (throughput ratio; superseded)`, rows.oursApi, rows.cat, '>=', 0.5), informational: true },
+    { ...ratioTarget(`${chainLabel}: vpc cat vs cat (throughput ratio; superseded by case 9)`, rows.oursCli, rows.cat, '>=', 0.5), informational: true },
     { ...ratioTarget(`${chainLabel}: ours API with blockingReads vs qemu-img (throughput ratio; not an issue target)`, rows.oursApiBlocking, rows.qemu, '>=', 1.0), informational: true },
-    { ...ratioTarget(`${chainLabel}: ours API with blockingReads vs cat (throughput ratio; not an issue target)`, rows.oursApiBlocking, rows.cat, '>=', 0.5), informational: true },
   ];
   return { rows: Object.values(rows).filter(Boolean), targets, notes };
 }
@@ -138,7 +144,7 @@ async function measureLargeChild(ctx, sizeBytes) {
   const notes = [];
   const chain = await childOverFullParent(ctx, sizeBytes);
   await processContestants(chainLabel, chain, contestants, unavailable, notes);
-  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 2), warmup: 1 });
+  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 2), warmup: 1, inputs: chainInputs(chain) });
   const rows = rowsOf(`${chainLabel}, ${sizeBytes / MIB} MiB`, outcomes, unavailable, sizeBytes, ctx.vhdLibLabel);
   const targets = [
     { ...ratioTarget(`${chainLabel}: vpc cat vs qemu-img (throughput ratio; not an issue target)`, rows.oursCli, rows.qemu, '>=', 1.0), informational: true },

@@ -1,6 +1,8 @@
 // Timing primitives. Every figure is the median of several runs with its min and max; contestants of one
 // comparison run interleaved (A, B, C, A, B, C, …) so machine noise hits them alike and ratios stay fair.
 
+import { closeSync, openSync, readSync } from 'node:fs';
+
 export function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;
 }
@@ -24,7 +26,12 @@ export function summarize(samples) {
  * measured up to 10× slower (a 4 MiB BAT decode: 2.3 ms alone, 21 ms when a `qemu-img --version` ran in between),
  * which would charge the harness's own spawning to our code.
  *
- * @param {{ key: string, spawns?: boolean, setup?: (round: number) => Promise<unknown>, run: (prepared: unknown) => Promise<unknown>, teardown?: (prepared: unknown) => Promise<void> }[]} contestants
+ * `inputs` (files the contestants read; a contestant's own `inputs` replace them for it) are read through once, untimed, right before every run: a kernel with
+ * proactive reclaim (DAMON, see machine.mjs) pages out page cache left idle, so "read
+ * from the page cache" holds only if the files were read just before, for every contestant alike.
+ *
+ * @param {{ key: string, spawns?: boolean, inputs?: string[], setup?: (round: number) => Promise<unknown>, run: (prepared: unknown) => Promise<unknown>, teardown?: (prepared: unknown) => Promise<void> }[]} contestants
+ * @param {{ runs: number, warmup?: number, timeoutMs?: number, inputs?: string[] }} options
  * @returns {Promise<Map<string, { summary?: ReturnType<typeof summarize>, error?: string }>>}
  */
 export async function measureInterleaved(contestants, options) {
@@ -34,7 +41,7 @@ export async function measureInterleaved(contestants, options) {
   return new Map(contestants.map(({ key }) => [key, results.get(key)]));
 }
 
-async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000 }) {
+async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000, inputs = [] }) {
   const samples = new Map(contestants.map(({ key }) => [key, []]));
   const errors = new Map();
   for (let round = 0; round < warmup + runs; round++) {
@@ -43,6 +50,7 @@ async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000
       let prepared;
       try {
         prepared = contestant.setup ? await withTimeout(contestant.setup(round), timeoutMs, 'setup') : undefined;
+        readThrough(contestant.inputs ?? inputs);
         const started = nowMs();
         const reported = await withTimeout(contestant.run(prepared), timeoutMs, contestant.key);
         const elapsed = typeof reported?.measured === 'number' ? reported.measured : nowMs() - started;
@@ -55,6 +63,22 @@ async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000
     }
   }
   return contestants.map(({ key }) => [key, errors.has(key) ? { error: errors.get(key) } : { summary: summarize(samples.get(key)) }]);
+}
+
+/** One buffer for every read-through: a fresh one per call would itself be memory the kernel must fault in. */
+let readThroughBuffer;
+
+/** Reads every file in `paths` to the end and drops the bytes: brings (or keeps) them in the page cache. */
+export function readThrough(paths) {
+  readThroughBuffer ??= Buffer.allocUnsafe(8 * 1024 * 1024);
+  for (const path of paths) {
+    const fd = openSync(path, 'r');
+    try {
+      while (readSync(fd, readThroughBuffer, 0, readThroughBuffer.length, null) > 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /**
