@@ -2,6 +2,13 @@
 // comparison run interleaved (A, B, C, A, B, C, …) so machine noise hits them alike and ratios stay fair.
 
 import { closeSync, openSync, readSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+// A full collection before each in-process run (untimed): otherwise the garbage one contestant leaves (4 MiB tables,
+// 2 MiB chunks) is collected in whichever contestant runs next, and the order of contestants decides the figures.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc');
 
 export function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;
@@ -21,6 +28,8 @@ export function summarize(samples) {
  * unless `run` resolves to `{ measured: number }` (a child process's own time, or a peak RSS): then that value.
  * A contestant that throws is dropped from further rounds and reported with its error.
  *
+ * In-process runs start after a full garbage collection (untimed), so each pays only for its own garbage.
+ *
  * Contestants marked `spawns: true` (they start a process) are measured in their own interleaved group after the
  * in-process ones: right after a fork, the bench process's memory is copy-on-write and its next in-process run
  * measured up to 10× slower (a 4 MiB BAT decode: 2.3 ms alone, 21 ms when a `qemu-img --version` ran in between),
@@ -37,11 +46,11 @@ export function summarize(samples) {
 export async function measureInterleaved(contestants, options) {
   const inProcess = contestants.filter((contestant) => !contestant.spawns);
   const spawning = contestants.filter((contestant) => contestant.spawns);
-  const results = new Map([...(await measureGroup(inProcess, options)), ...(await measureGroup(spawning, options))]);
+  const results = new Map([...(await measureGroup(inProcess, { ...options, collect: true })), ...(await measureGroup(spawning, options))]);
   return new Map(contestants.map(({ key }) => [key, results.get(key)]));
 }
 
-async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000, inputs = [] }) {
+async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000, inputs = [], collect = false }) {
   const samples = new Map(contestants.map(({ key }) => [key, []]));
   const errors = new Map();
   for (let round = 0; round < warmup + runs; round++) {
@@ -51,6 +60,7 @@ async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000
       try {
         prepared = contestant.setup ? await withTimeout(contestant.setup(round), timeoutMs, 'setup') : undefined;
         readThrough(contestant.inputs ?? inputs);
+        if (collect) collectGarbage();
         const started = nowMs();
         const reported = await withTimeout(contestant.run(prepared), timeoutMs, contestant.key);
         const elapsed = typeof reported?.measured === 'number' ? reported.measured : nowMs() - started;
