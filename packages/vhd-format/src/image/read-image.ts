@@ -240,7 +240,6 @@ class ImageReader {
   }
 
   /** The table's stored (big-endian) words, read straight into the table's own memory: held once, decoded lazily. */
-  /** The table as stored (big-endian entries), for defineLazyBat. */
   private async readStoredBat(header: DynamicHeader): Promise<Uint32Array> {
     // The header decoder has bounded maxTableEntries (MAX_TABLE_ENTRIES) and placed the table inside the data area.
     if (!this.source.readInto) {
