@@ -243,9 +243,8 @@ class ConnectionPool {
   private readonly idle = new Map<string, Connection[]>();
 
   take(origin: string): Connection | undefined {
-    const connections = this.idle.get(origin);
-    while (connections && connections.length > 0) {
-      const connection = connections.pop()!;
+    const connections = this.idle.get(origin) ?? [];
+    for (let connection = connections.pop(); connection; connection = connections.pop()) {
       if (connection.usable) return connection;
     }
     return undefined;
