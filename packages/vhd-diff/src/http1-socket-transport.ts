@@ -66,6 +66,8 @@ class Connection {
   private pendingStart = 0;
   private pendingEnd = 0;
   private keepAlive = true;
+  /** Why the connection ended, for a body asked for after that. */
+  private failure: unknown;
   private signal: AbortSignal | undefined;
   private readonly onAbort = (): void => this.failWith(this.signal?.reason ?? new Error('aborted'));
 
@@ -156,7 +158,7 @@ class Connection {
   }
 
   private readBodyInto(targets: readonly Uint8Array[]): Promise<number> {
-    if (this.phase !== 'held') return Promise.reject(new Error('the body was already read or dropped'));
+    if (this.phase !== 'held') return Promise.reject(this.failure ?? new Error('the body was already read or dropped'));
     const capacity = targets.reduce((sum, target) => sum + target.length, 0);
     if (this.bodyLength > capacity) {
       // Content-Length already says it overflows: the caller reports the count, the rest is never read.
@@ -228,6 +230,7 @@ class Connection {
     this.body = undefined;
     if (this.phase !== 'closed') {
       this.phase = 'closed';
+      this.failure = error;
       this.signal?.removeEventListener('abort', this.onAbort);
       this.signal = undefined;
       this.socket.destroy();
