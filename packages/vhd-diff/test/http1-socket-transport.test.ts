@@ -283,6 +283,18 @@ describe('the socket client against a hostile server', { timeout: 30_000 }, () =
     await source.close();
   });
 
+  it('an interim 103 answer before the range is left to node:http: the right bytes', async () => {
+    const source = await open();
+    hostile.script = async (request, socket) => {
+      await trickle(socket, ['HTTP/1.1 103 Early Hints\r\nlink: </x>; rel=preload\r\n\r\n']);
+      honest(request, socket);
+    };
+    const requestsBefore = hostile.requests.length;
+    expect(Buffer.from(await source.read(300, 4000)).equals(content.subarray(300, 4300))).toBe(true);
+    expect(hostile.requests.length - requestsBefore).toBe(2);
+    await source.close();
+  });
+
   it('a kept-alive connection the server closed is replaced without an error', async () => {
     const source = await open();
     hostile.script = (request, socket) => {
