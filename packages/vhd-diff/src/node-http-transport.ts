@@ -1,13 +1,15 @@
 /**
- * httpSource's transport in Node: `node:http`/`node:https` with keep-alive agents. Node's global fetch (undici
- * behind web streams) costs a promise and a copy per body chunk; here each chunk of the socket is copied straight
- * into the caller's buffer from a 'data' event, and connections are reused across ranges.
+ * httpSource's transport in Node. Plain http goes through this package's socket client (one reused read buffer per
+ * connection); https, and responses that client leaves alone (not framed by Content-Length), go through
+ * `node:http`/`node:https` with keep-alive agents. Node's global fetch (undici behind web streams) costs a promise
+ * and a copy per body chunk; here each chunk is copied straight into the caller's buffer.
  */
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BodyFiller } from '@vhdkit/vhd-format';
 import type { HttpHeaderLookup, RangeResponse, RangeTransport } from '@vhdkit/vhd-format';
+import { socketRangeTransport } from './http1-socket-transport.js';
 
 /** One pool of kept-alive connections per process; httpSource itself bounds the requests in flight. */
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
@@ -62,7 +64,7 @@ function rangeResponse(response: IncomingMessage): RangeResponse {
 }
 
 /** GET through `node:http(s)` with keep-alive; any other scheme is refused (httpSource only opens http(s) URLs). */
-export const nodeHttpTransport: RangeTransport = ({ url, headers, signal }) =>
+export const httpModuleTransport: RangeTransport = ({ url, headers, signal }) =>
   new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
@@ -75,3 +77,6 @@ export const nodeHttpTransport: RangeTransport = ({ url, headers, signal }) =>
     request.on('error', reject);
     request.end();
   });
+
+/** httpSource's transport in Node: the socket client for http, node:http(s) for the rest. */
+export const nodeHttpTransport: RangeTransport = socketRangeTransport(httpModuleTransport);

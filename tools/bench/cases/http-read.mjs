@@ -53,7 +53,7 @@ export async function run(ctx) {
   const label = `read a ${sizeBytes / MIB} MiB file over HTTP from local nginx`;
   const chainLabel = `read a ${sizeBytes / MIB} MiB chain (empty child over a full parent) over HTTP from local nginx`;
   const notes = [
-    'nginx (Debian nginx-light) serves the bench work folder on 127.0.0.1; the files are in the page cache. httpSource opens with a bytes=0-0 request and pins the ETag; every read is a conditional Range request. In Node, openDisk(url) sends them through node:http with a keep-alive agent (vhd-diff\'s nodeHttpTransport).',
+    'nginx (Debian nginx-light) serves the bench work folder on 127.0.0.1; the files are in the page cache. httpSource opens with a bytes=0-0 request and pins the ETag; every read is a conditional Range request. In Node, openDisk(url) sends them through vhd-diff\'s nodeHttpTransport: a minimal HTTP/1.1 client on kept-alive sockets that read into one reused buffer each (node:http only for https and responses not framed by Content-Length).',
     'The browser row is the inspector page\'s own performance.now() figure around opening the metadata (footer, header, BAT read and validated), without drawing or checking; each run loads the page afresh.',
   ];
   const rows = [];
@@ -92,7 +92,7 @@ export async function run(ctx) {
     const row = (key, tool, rowLabel = label) =>
       unavailable.has(key) ? unavailableRow(rowLabel, tool, unavailable.get(key), 'MiB/s') : throughputRow(rowLabel, tool, outcomes.get(key), sizeBytes);
     const byKey = Object.fromEntries([
-      ['ours-chain', row('ours-chain', 'ours (openDisk(url) + copyDiskTo, node:http transport)', chainLabel)],
+      ['ours-chain', row('ours-chain', 'ours (openDisk(url) + copyDiskTo, socket HTTP client)', chainLabel)],
       ['curl', row('curl', 'curl -s -o /dev/null of the raw file (whole process)')],
     ]);
     rows.push(...Object.values(byKey), browserRow);
