@@ -81,12 +81,12 @@ export async function run(ctx) {
       const bytes = await readChainOverHttp(chainUrl, hashing);
       const right = bytes === sizeBytes && hash.digest('hex') === rawSha256;
       notes.push(`ours-chain: ${right ? 'content verified against the raw file (sha256)' : `read WRONG content (${bytes} bytes)`}.`);
-      contestants.push({ key: 'ours-chain', run: () => readChainOverHttp(chainUrl) });
+      contestants.push({ key: 'ours-chain', inputs: chain.paths, run: () => readChainOverHttp(chainUrl) });
     } catch (error) {
       unavailable.set('ours-chain', describeError(error));
     }
     if (toolVersion('curl') === undefined) unavailable.set('curl', 'curl is not installed');
-    else contestants.push({ key: 'curl', spawns: true, run: () => timedProcess('curl', ['-s', '-f', '-o', '/dev/null', url]) });
+    else contestants.push({ key: 'curl', spawns: true, inputs: [rawPath], run: () => timedProcess('curl', ['-s', '-f', '-o', '/dev/null', url]) });
 
     const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(5, 3), warmup: 1 });
     const row = (key, tool, rowLabel = label) =>
