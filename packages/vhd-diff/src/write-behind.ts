@@ -3,15 +3,23 @@ import { toVhdIoError } from './errors.js';
 import { writeGathered } from './file-io.js';
 import { FlushBehind } from './flush-behind.js';
 
-/** Bytes handed to the thread pool in one writev: the hand-off is paid per batch, not per block. */
-export const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
-/** Memory the ring of a bulk copy may take (at least two buffers, whatever their size). */
-const RING_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes handed to the thread pool in one writev at most: small blocks go several at a time. Larger batches (8 MiB)
+ * measured slower: on this kind of virtual machine the kernel's copy out of user memory costs more the more
+ * distinct pages a copy's working set spans (tools/bench/analysis.md, issue 13).
+ */
+export const WRITE_BATCH_BYTES = 2 * 1024 * 1024;
+/** The memory a ring aims at; small for the same reason (a few buffers that stay hot beat many). */
+const RING_BYTES = 4 * 1024 * 1024;
+const MIN_RING_BUFFERS = 3;
 const MAX_RING_BUFFERS = 8;
 
-/** Buffers of `bufferBytes` a bulk copy gets: as many as fit in RING_BYTES, 2 to 8. */
+/**
+ * Buffers of `bufferBytes` a bulk copy gets: as many as fit in RING_BYTES, 3 to 8 — one being read, one being
+ * written, one queued behind it.
+ */
 export function ringBuffersFor(bufferBytes: number): number {
-  return Math.max(2, Math.min(MAX_RING_BUFFERS, Math.floor(RING_BYTES / bufferBytes)));
+  return Math.max(MIN_RING_BUFFERS, Math.min(MAX_RING_BUFFERS, Math.floor(RING_BYTES / bufferBytes)));
 }
 
 interface Batch {
@@ -26,9 +34,9 @@ interface Batch {
  * Writes a new file in the thread pool while the calling thread goes on reading: a bulk copy fills buffers of a
  * small ring (`buffer()`), queues them (`write()`), and contiguous writes go out as one writev of up to
  * WRITE_BATCH_BYTES. A buffer returns to the ring once its batch is written, so memory stays at the ring, and the
- * same few buffers are reused (fresh memory costs a page fault per 4 KiB). Writes go to disjoint ranges, so batches
- * may finish in any order. A failed write fails the next call (a VhdIoError for `path`); `settle()` must run before
- * the file is closed, whatever happened. Bytes written also feed a FlushBehind.
+ * same few buffers are reused (fresh memory costs a page fault per 4 KiB). Batches are written one at a time, in
+ * the order queued. A failed write fails the next call (a VhdIoError for `path`); `settle()` must run before the
+ * file is closed, whatever happened. Bytes written also feed a FlushBehind.
  */
 export class WriteBehind {
   readonly #handle: FileHandle;
@@ -38,6 +46,7 @@ export class WriteBehind {
   readonly #flushBehind: FlushBehind;
   readonly #waiting: (() => void)[] = [];
   #batch: Batch | undefined;
+  #lastWrite: Promise<void> = Promise.resolve();
   #failure: { error: unknown } | undefined;
 
   constructor(handle: FileHandle, path: string, ring: { buffers: number; bufferBytes: number }) {
@@ -108,7 +117,9 @@ export class WriteBehind {
   #dispatch(): void {
     const batch = this.#batch!;
     this.#batch = undefined;
-    const writing: Promise<void> = writeGathered(this.#handle, batch.parts, batch.position)
+    // One writev at a time: buffered writes to one file take its inode lock, and a second writer spins on it.
+    const writing: Promise<void> = this.#lastWrite
+      .then(async () => writeGathered(this.#handle, batch.parts, batch.position))
       .then(
         () => this.#flushBehind.wrote(batch.bytes),
         (error: unknown) => {
@@ -121,6 +132,7 @@ export class WriteBehind {
         this.#wake();
       });
     this.#inFlight.add(writing);
+    this.#lastWrite = writing;
   }
 
   /** Lets callers of buffer() that found nothing to wait for look again. */

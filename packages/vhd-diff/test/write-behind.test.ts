@@ -54,9 +54,9 @@ async function expectDiskFull(promise: Promise<unknown>): Promise<void> {
 }
 
 describe('WriteBehind', () => {
-  it('writes every queued buffer at its place, though the ring is reused many times over and batches finish in any order', async () => {
-    // Buffers of an odd length: batches of 8 MiB split inside them; a gap and a released (unwritten) buffer
-    // break contiguity; the last chunk is the start of a buffer.
+  it('writes every queued buffer at its place, though the ring is reused many times over, with gaps and unwritten buffers', async () => {
+    // Buffers of an odd length, more than a batch; a header that is not a ring buffer; a gap and a released
+    // (unwritten) buffer break contiguity; the last chunk is the start of a buffer.
     const bufferBytes = 3 * MiB + 7;
     const path = folder.nextPath('ring.bin');
     const handle = await open(path, 'w+');
