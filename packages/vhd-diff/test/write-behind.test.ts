@@ -151,24 +151,25 @@ describe('importRaw through the ring', { timeout: 60_000 }, () => {
   });
 });
 
-describe('exportToFile through the ring', { timeout: 60_000 }, () => {
-  async function chain(): Promise<{ child: string; content: Buffer }> {
-    const chainFolder = await folder.nextFolder();
-    const parentRaw = join(chainFolder, 'parent.raw');
-    const content = bytesWithZeros(21 * MiB + 512, [[6 * MiB, 8 * MiB]]);
-    await writeFile(parentRaw, content);
-    const parent = join(chainFolder, 'parent.vhd');
-    await importRaw(parentRaw, parent, { type: 'dynamic' });
-    const child = join(chainFolder, 'child.vhd');
-    await createDifferencingDisk(child, parent);
-    const disk = await openDisk(child, { writable: true });
-    const patch = randomBytes(3 * MiB + 100);
-    await disk.write(patch, 5 * MiB - 50);
-    await disk.close();
-    patch.copy(content, 5 * MiB - 50);
-    return { child, content };
-  }
+/** A child over a parent of 21 MiB and a bit (a zero block between), 3 MiB of it rewritten in the child. */
+async function chain(): Promise<{ child: string; content: Buffer }> {
+  const chainFolder = await folder.nextFolder();
+  const parentRaw = join(chainFolder, 'parent.raw');
+  const content = bytesWithZeros(21 * MiB + 512, [[6 * MiB, 8 * MiB]]);
+  await writeFile(parentRaw, content);
+  const parent = join(chainFolder, 'parent.vhd');
+  await importRaw(parentRaw, parent, { type: 'dynamic' });
+  const child = join(chainFolder, 'child.vhd');
+  await createDifferencingDisk(child, parent);
+  const disk = await openDisk(child, { writable: true });
+  const patch = randomBytes(3 * MiB + 100);
+  await disk.write(patch, 5 * MiB - 50);
+  await disk.close();
+  patch.copy(content, 5 * MiB - 50);
+  return { child, content };
+}
 
+describe('exportToFile through the ring', { timeout: 60_000 }, () => {
   it.each([
     ['dynamic', 'a path'],
     ['fixed', 'a path'],
