@@ -116,7 +116,7 @@ async function measureExport(ctx, sizeBytes) {
 
 export async function run(ctx) {
   const sizeBytes = ctx.imageBytes;
-  const result = { rows: [], targets: [], notes: ['Both make the new file durable before they finish: ours fsyncs it and links it to its name (atomic creation), qemu-img convert calls fdatasync once. Ours also starts a datasync every 64 MiB while it copies (in the thread pool), so the final fsync finds little left to write.'] };
+  const result = { rows: [], targets: [], notes: ['Both make the new file durable before they finish: ours fsyncs it and links it to its name (atomic creation), qemu-img convert calls fdatasync once. Ours reads on the calling thread into a small ring of buffers while the thread pool writes the blocks read before (one writev of up to 2 MiB at a time), and starts a datasync every 64 MiB while it copies, so the final fsync finds little left to write.'] };
   for (const measure of [measureImport, measureExport]) {
     try {
       const part = await measure(ctx, sizeBytes);
