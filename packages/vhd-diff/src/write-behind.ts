@@ -16,9 +16,10 @@ const MAX_RING_BUFFERS = 8;
 
 /**
  * Buffers of `bufferBytes` a bulk copy gets: as many as fit in RING_BYTES, 3 to 8 — one being read, one being
- * written, one queued behind it.
+ * written, one queued behind it; only 2 of a buffer larger than RING_BYTES (blocks of up to 256 MiB).
  */
 export function ringBuffersFor(bufferBytes: number): number {
+  if (bufferBytes > RING_BYTES) return 2;
   return Math.max(MIN_RING_BUFFERS, Math.min(MAX_RING_BUFFERS, Math.floor(RING_BYTES / bufferBytes)));
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testFolder } from '@vhdkit/test-support';
 import { VhdIoError, check, createDifferencingDisk, exportToFile, importRaw, openDisk } from '../src/index.js';
-import { WriteBehind } from '../src/write-behind.js';
+import { WriteBehind, ringBuffersFor } from '../src/write-behind.js';
 import { listFolder } from './create-support.js';
 import { KiB, MiB } from './helpers/chain-images.js';
 
@@ -54,6 +54,20 @@ async function expectDiskFull(promise: Promise<unknown>): Promise<void> {
 }
 
 describe('WriteBehind', () => {
+  it('a ring is a few MiB: at least three buffers (read, written, queued) up to 4 MiB each, two of a larger block', () => {
+    for (let bufferBytes = 512 * KiB; bufferBytes <= 256 * MiB; bufferBytes *= 2) {
+      for (const bytes of [bufferBytes, bufferBytes + 512]) {
+        const buffers = ringBuffersFor(bytes);
+        if (bytes <= 4 * MiB) {
+          expect(buffers).toBeGreaterThanOrEqual(3);
+          expect(buffers * bytes).toBeLessThanOrEqual(12 * MiB);
+        } else {
+          expect(buffers).toBe(2);
+        }
+      }
+    }
+  });
+
   it('writes every queued buffer at its place, though the ring is reused many times over, with gaps and unwritten buffers', async () => {
     // Buffers of an odd length, more than a batch; a header that is not a ring buffer; a gap and a released
     // (unwritten) buffer break contiguity; the last chunk is the start of a buffer.
