@@ -52,7 +52,7 @@ export async function importRaw(source: string | Readable, outPath: string, opti
           const limitBytes = knownSize ?? MAX_VIRTUAL_SIZE;
           let sourceBytes = 0;
           options.onProgress?.({ bytesWritten: 0, totalBytes });
-          // Reads of a file and all writes block: without these turns no timer, signal handler or abort could act.
+          // Reads of a file block the calling thread: without these turns no timer, signal handler or abort could act.
           const turn = eventLoopTurns();
           try {
             for await (const chunk of sourceChunks(raw, output)) {
