@@ -22,13 +22,21 @@ export interface ExportChunkOptions {
    * machines is most of the cost of a copy.
    */
   reuseBuffers?: boolean;
+  /**
+   * Where each chunk is read into instead (a WriteBehind's ring, whose consumer gives each chunk back once it is
+   * written): takes precedence over `reuseBuffers`. Each buffer is `exportChunkBytes(plan)` long; a shorter last
+   * chunk is the start of one.
+   */
+  chunkBuffer?: () => Promise<Uint8Array>;
 }
+
+type ChunkBuffer = (length: number) => Uint8Array | Promise<Uint8Array>;
 
 /**
  * Where chunk memory comes from: a fresh buffer each time, or the next of a ring (the reads in flight + 1 held;
  * blocking reads fill a chunk only once the consumer is done with the last, so one buffer serves).
  */
-function chunkBuffers(reuse: boolean, ringSize: number, chunkBytes: number): (length: number) => Uint8Array {
+function chunkBuffers(reuse: boolean, ringSize: number, chunkBytes: number): ChunkBuffer {
   if (!reuse) return (length) => Buffer.allocUnsafe(length);
   const ring = Array.from({ length: ringSize }, () => Buffer.allocUnsafe(chunkBytes));
   let next = 0;
@@ -45,7 +53,10 @@ export async function* exportChunks(disk: VhdDisk, plan: ExportPlan, options: Ex
   let emitted = 0;
   const blocking = disk instanceof ChainDisk && disk.file.blockingReads;
   const inFlight = blocking ? READ_AHEAD.blocking : READ_AHEAD.threadPool;
-  const buffers = chunkBuffers(options.reuseBuffers === true, blocking ? 1 : inFlight + 1, plan.type === 'dynamic' ? plan.layout.blockSpanBytes : FIXED_CHUNK_BYTES);
+  const { chunkBuffer } = options;
+  const buffers: ChunkBuffer = chunkBuffer
+    ? async (length) => (await chunkBuffer()).subarray(0, length)
+    : chunkBuffers(options.reuseBuffers === true, blocking ? 1 : inFlight + 1, exportChunkBytes(plan));
   const pieces = plan.type === 'dynamic' ? dynamicPieces(disk, plan, buffers, inFlight) : fixedPieces(disk, plan.virtualSize, buffers, inFlight);
   const turn = eventLoopTurns();
   for await (const piece of pieces) {
@@ -61,13 +72,18 @@ export async function* exportChunks(disk: VhdDisk, plan: ExportPlan, options: Ex
   }
 }
 
-async function* dynamicPieces(disk: VhdDisk, plan: Extract<ExportPlan, { type: 'dynamic' }>, buffer: (length: number) => Uint8Array, inFlight: number): AsyncGenerator<Uint8Array> {
+/** The length of the chunks that hold the disk's bytes: a dynamic block with its bitmap, or FIXED_CHUNK_BYTES. */
+export function exportChunkBytes(plan: ExportPlan): number {
+  return plan.type === 'dynamic' ? plan.layout.blockSpanBytes : FIXED_CHUNK_BYTES;
+}
+
+async function* dynamicPieces(disk: VhdDisk, plan: Extract<ExportPlan, { type: 'dynamic' }>, buffer: ChunkBuffer, inFlight: number): AsyncGenerator<Uint8Array> {
   yield plan.head;
   const { blockSize, layout, virtualSize } = plan;
   const bitmapBytes = layout.bitmapByteSize;
   const fullBitmap = fullBlockBitmap(0, blockSize, blockSize);
   yield* readAhead(plan.blocks, inFlight, async (blockIndex) => {
-    const chunk = buffer(layout.blockSpanBytes);
+    const chunk = await buffer(layout.blockSpanBytes);
     const blockStart = blockIndex * blockSize;
     chunk.set(blockStart + blockSize <= virtualSize ? fullBitmap : fullBlockBitmap(blockIndex, blockSize, virtualSize));
     const data = chunk.subarray(bitmapBytes);
@@ -77,12 +93,12 @@ async function* dynamicPieces(disk: VhdDisk, plan: Extract<ExportPlan, { type: '
   });
 }
 
-function fixedPieces(disk: VhdDisk, virtualSize: number, buffer: (length: number) => Uint8Array, inFlight: number): AsyncGenerator<Uint8Array> {
+function fixedPieces(disk: VhdDisk, virtualSize: number, buffer: ChunkBuffer, inFlight: number): AsyncGenerator<Uint8Array> {
   function* offsets(): Generator<number> {
     for (let offset = 0; offset < virtualSize; offset += FIXED_CHUNK_BYTES) yield offset;
   }
   return readAhead(offsets(), inFlight, async (offset) => {
-    const chunk = buffer(Math.min(FIXED_CHUNK_BYTES, virtualSize - offset));
+    const chunk = await buffer(Math.min(FIXED_CHUNK_BYTES, virtualSize - offset));
     await disk.read(chunk, offset);
     return chunk;
   });

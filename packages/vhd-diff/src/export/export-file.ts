@@ -1,7 +1,5 @@
 import { resolve } from 'node:path';
-import { toVhdIoError } from '../errors.js';
-import { writeFullySync } from '../file-io.js';
-import { FlushBehind } from '../flush-behind.js';
+import { WriteBehind, ringBuffersFor } from '../write-behind.js';
 import { publishNewFile } from '../publish.js';
 import type { WriteProgress } from '../create/types.js';
 import type { VhdDisk } from '../chain/types.js';
@@ -21,9 +19,10 @@ export interface ExportedFile {
 /**
  * Writes the export of `source` to a new file at `outPath`, published like creation (temporary file beside it,
  * fsync, link; never replacing a file; nothing left on failure or abort). Progress counts bytes written.
- * A bulk copy between local files: the writes run on the calling thread, and a chain opened here from a path
- * reads on it too (`blockingReads`, unless `options.open` says otherwise), since a thread-pool hand-off per
- * block costs about as much as its copy; the event loop still turns at least every 50 ms.
+ * A bulk copy between local files: a chain opened here from a path reads on the calling thread (`blockingReads`,
+ * unless `options.open` says otherwise: a thread-pool hand-off per block costs about as much as its copy) into a
+ * small ring of buffers, while the thread pool writes the blocks read before, several per writev (WriteBehind);
+ * the event loop still turns at least every 50 ms.
  */
 export async function exportToFile(
   source: VhdDisk | string,
@@ -36,22 +35,28 @@ export async function exportToFile(
     await publishNewFile(
       path,
       async (handle) => {
+        const writer = new WriteBehind(handle, path, { buffers: ringBuffersFor(planned.chunkBytes), bufferBytes: planned.chunkBytes });
+        // Chunks read into the ring go back to it once written; the plan's own (head, footer) are only written.
+        const lent = new Map<ArrayBufferLike, Uint8Array>();
+        const ringBuffer = async (): Promise<Uint8Array> => {
+          const buffer = await writer.buffer();
+          lent.set(buffer.buffer, buffer);
+          return buffer;
+        };
         let position = 0;
-        const flushBehind = new FlushBehind(handle);
         options.onProgress?.({ bytesWritten: 0, totalBytes: planned.length });
-        for await (const chunk of planned.reusedChunks()) {
-          try {
-            writeFullySync(handle.fd, chunk, position);
-          } catch (error) {
-            throw toVhdIoError(error, 'writing', path);
+        try {
+          for await (const chunk of planned.reusedChunks(ringBuffer)) {
+            const owned = lent.get(chunk.buffer);
+            lent.delete(chunk.buffer);
+            writer.write([chunk], position, owned);
+            position += chunk.length;
+            options.onProgress?.({ bytesWritten: position, totalBytes: planned.length });
           }
-          flushBehind.wrote(chunk.length);
-          position += chunk.length;
-          options.onProgress?.({ bytesWritten: position, totalBytes: planned.length });
+          await writer.drain();
+        } finally {
+          await writer.settle(); // after a failure no write may still run when the file is closed and removed
         }
-        await flushBehind.settle().catch((error: unknown) => {
-          throw toVhdIoError(error, 'writing', path);
-        });
       },
       { signal: options.signal },
     );

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { VhdIoError } from '../errors.js';
 import { openDisk } from '../chain/open-disk.js';
 import type { OpenDiskOptions, VhdDisk } from '../chain/types.js';
-import { exportChunks } from './export-chunks.js';
+import { exportChunkBytes, exportChunks } from './export-chunks.js';
 import { planExport } from './export-plan.js';
 
 /** What `exportStream` makes: the output type, and how a path is opened and a read cancelled. */
@@ -26,13 +26,17 @@ export interface VhdExport {
   /** Dynamic output: its block size and the blocks it stores. */
   readonly blockSize?: number;
   readonly storedBlocks?: number;
+  /** The length of the chunks holding the disk's bytes (a block with its bitmap, or 2 MiB for fixed output). */
+  readonly chunkBytes: number;
   stream(): Readable;
   webStream(): ReadableStream<Uint8Array>;
   /**
    * The chunks themselves, for a consumer that is done with each chunk when it asks for the next (a file writer):
-   * they come from a small ring of reused buffers, which saves a page fault per 4 KiB of fresh memory.
+   * they come from a small ring of reused buffers, which saves a page fault per 4 KiB of fresh memory. With
+   * `chunkBuffer`, the disk's bytes are read into the buffers it gives (`chunkBytes` long; a shorter last chunk is
+   * the start of one), and the consumer decides when a buffer is free again (a WriteBehind writing behind).
    */
-  reusedChunks(): AsyncGenerator<Uint8Array>;
+  reusedChunks(chunkBuffer?: () => Promise<Uint8Array>): AsyncGenerator<Uint8Array>;
   /** Releases a disk the export opened itself when no stream is read (a finished or destroyed stream does it). */
   close(): Promise<void>;
 }
@@ -63,19 +67,20 @@ export async function exportStream(source: VhdDisk | string, options: ExportOpti
     await disk.close();
   };
   let consumed = false;
-  const chunks = (reuseBuffers = false): AsyncGenerator<Uint8Array> => {
+  const chunks = (reuseBuffers = false, chunkBuffer?: () => Promise<Uint8Array>): AsyncGenerator<Uint8Array> => {
     if (consumed) throw new VhdIoError('UNSUPPORTED', `the export of ${disk.path} was already streamed; plan a new one`, { path: disk.path });
     consumed = true;
-    return exportChunks(disk, plan, { signal: options.signal, reuseBuffers });
+    return exportChunks(disk, plan, { signal: options.signal, reuseBuffers, chunkBuffer });
   };
   return {
     length: plan.length,
     diskType: plan.type,
     virtualSize: plan.virtualSize,
     ...(plan.type === 'dynamic' && { blockSize: plan.blockSize, storedBlocks: plan.blocks.length }),
+    chunkBytes: exportChunkBytes(plan),
     stream: () => nodeStreamOf(chunks(), release),
     webStream: () => webStreamOf(chunks(), release),
-    reusedChunks: () => releasing(chunks(true), release),
+    reusedChunks: (chunkBuffer) => releasing(chunks(true, chunkBuffer), release),
     close: release,
   };
 }

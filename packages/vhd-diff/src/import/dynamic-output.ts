@@ -15,9 +15,9 @@ import {
   type TablePlacement,
 } from '@vhdkit/vhd-format';
 import { VhdIoError, toVhdIoError } from '../errors.js';
-import { isAllZero, writeFully, writeGathered, writeGatheredSync } from '../file-io.js';
-import { FlushBehind } from '../flush-behind.js';
-import type { SourceChunk } from './source-chunks.js';
+import { isAllZero, writeFully, writeGathered } from '../file-io.js';
+import { WriteBehind, ringBuffersFor } from '../write-behind.js';
+import type { ChunkRing, SourceChunk } from './source-chunks.js';
 
 /** The BAT of a stream of unknown length starts with this many entries and doubles as blocks arrive. */
 const INITIAL_TABLE_ENTRIES = 1024;
@@ -26,11 +26,10 @@ const INITIAL_TABLE_ENTRIES = 1024;
  * A dynamic image written in one pass (vhd-format's packed layout): each block with a non-zero byte goes right
  * after the previous one, its bitmap marking every sector inside the disk. When the virtual size is known up front
  * the BAT sits before the blocks; for a stream of unknown length it is written after them, once the size is known.
- * The BAT stays in memory (4 bytes a block: 4 MiB for 2040 GiB in 2 MiB blocks); one block is written at a time,
- * on the calling thread (the output is a new local file; a thread-pool hand-off per block costs about as much as
- * the copy).
+ * The BAT stays in memory (4 bytes a block: 4 MiB for 2040 GiB in 2 MiB blocks). Blocks are read into the ring
+ * of a WriteBehind and written in the thread pool, several per writev, while the next ones are read.
  */
-export class DynamicOutput {
+export class DynamicOutput implements ChunkRing {
   readonly #handle: FileHandle;
   readonly #path: string;
   readonly #blockSize: number;
@@ -40,7 +39,7 @@ export class DynamicOutput {
   readonly #firstBlockOffset: number;
   readonly #blockSpanBytes: number;
   readonly #fullBitmap: Uint8Array;
-  readonly #flushBehind: FlushBehind;
+  readonly #writer: WriteBehind;
   #bat: Uint32Array;
   #storedBlocks = 0;
 
@@ -54,25 +53,32 @@ export class DynamicOutput {
     this.#firstBlockOffset = layout.firstBlockOffset;
     this.#blockSpanBytes = layout.blockSpanBytes;
     this.#fullBitmap = fullBlockBitmap(0, blockSize, blockSize);
-    this.#flushBehind = new FlushBehind(handle);
+    this.#writer = new WriteBehind(handle, path, { buffers: ringBuffersFor(blockSize), bufferBytes: blockSize });
     this.#bat = new Uint32Array(virtualSize === undefined ? INITIAL_TABLE_ENTRIES : layout.maxTableEntries).fill(UNUSED_BAT_ENTRY);
   }
 
-  /** Stores the chunk (exactly one block of the source) unless it is all zeros. */
+  /** A ring buffer to read the next block into (see sourceChunks). */
+  buffer(): Promise<Uint8Array> {
+    return this.#writer.buffer();
+  }
+
+  release(buffer: Uint8Array): void {
+    this.#writer.release(buffer);
+  }
+
+  /** Queues the chunk (exactly one block of the source, in a ring buffer) unless it is all zeros. */
   accept(chunk: SourceChunk): void {
     const blockIndex = chunk.position / this.#blockSize;
-    if (isAllZero(chunk.bytes)) return;
+    if (isAllZero(chunk.bytes)) {
+      this.#writer.release(chunk.bytes);
+      return;
+    }
     this.#ensureEntry(blockIndex);
     // Every sector inside the disk is present; the disk ends in this block only if the source does too.
     const diskBytes = this.#virtualSize ?? Math.ceil((chunk.position + chunk.validBytes) / SECTOR_SIZE) * SECTOR_SIZE;
     const bitmap = diskBytes >= chunk.position + this.#blockSize ? this.#fullBitmap : fullBlockBitmap(blockIndex, this.#blockSize, diskBytes);
     const offset = this.#firstBlockOffset + this.#storedBlocks * this.#blockSpanBytes;
-    try {
-      writeGatheredSync(this.#handle.fd, [bitmap, chunk.bytes], offset);
-    } catch (error) {
-      throw toVhdIoError(error, 'writing', this.#path);
-    }
-    this.#flushBehind.wrote(this.#blockSpanBytes);
+    this.#writer.write([bitmap, chunk.bytes], offset, chunk.bytes);
     this.#bat[blockIndex] = offset / SECTOR_SIZE;
     this.#storedBlocks++;
   }
@@ -87,13 +93,18 @@ export class DynamicOutput {
     table.set(this.#bat.subarray(0, Math.min(this.#bat.length, table.length)));
     const footer = encodeFooter(footerFor(DiskType.Dynamic, virtualSize));
     const header = encodeDynamicHeader(createDynamicHeader({ tableOffset: layout.tableOffset, maxTableEntries: layout.maxTableEntries, blockSize: this.#blockSize }));
+    await this.#writer.drain();
     await this.#io(async () => {
-      await this.#flushBehind.settle();
       await writeGathered(this.#handle, [footer, header], 0);
       await writeFully(this.#handle, encodeBat(table, layout.tableByteSize), layout.tableOffset);
       await writeFully(this.#handle, footer, layout.footerOffset);
     });
     return { fileSize: layout.fileSize, storedBlocks: this.#storedBlocks };
+  }
+
+  /** Waits for the block writes in flight (after a failure or abort, before the file is closed and removed). */
+  settle(): Promise<void> {
+    return this.#writer.settle();
   }
 
   /** Grows the in-memory BAT of a stream of unknown length to hold `blockIndex`. */

@@ -8,7 +8,7 @@ import { publishNewFile } from '../publish.js';
 import { standaloneFooter } from '../create/creator.js';
 import { checkBlockSize, virtualSizeFor } from '../create/sizes.js';
 import { DynamicOutput } from './dynamic-output.js';
-import { FIXED_CHUNK_BYTES, FixedOutput } from './fixed-output.js';
+import { FixedOutput } from './fixed-output.js';
 import { openRawSource, type RawSource } from './raw-source.js';
 import { sourceChunks } from './source-chunks.js';
 import type { ImportOptions, ImportedDisk } from './types.js';
@@ -43,36 +43,40 @@ export async function importRaw(source: string | Readable, outPath: string, opti
       imagePath,
       async (handle) => {
         const output = request.type === 'fixed' ? new FixedOutput(handle, imagePath) : new DynamicOutput(handle, imagePath, request.blockSize, knownSize);
-        if (request.type === 'fixed' && knownSize !== undefined) {
-          // Sized first, so a file too large for the volume (EFBIG on FAT32) fails at once; finish() sets it again.
-          await handle.truncate(knownSize);
-        }
-        const totalBytes = raw.knownBytes ?? knownSize ?? 0;
-        const limitBytes = knownSize ?? MAX_VIRTUAL_SIZE;
-        let sourceBytes = 0;
-        options.onProgress?.({ bytesWritten: 0, totalBytes });
-        // Reads of a file and all writes block: without these turns no timer, signal handler or abort could act.
-        const turn = eventLoopTurns();
         try {
-          for await (const chunk of sourceChunks(raw, request.type === 'fixed' ? FIXED_CHUNK_BYTES : request.blockSize)) {
-            throwIfAborted(options.signal, imagePath);
-            if (chunk.position + chunk.validBytes > limitBytes) throw sourceTooLong(request, limitBytes, imagePath, raw.name);
-            output.accept(chunk);
-            sourceBytes += chunk.validBytes;
-            options.onProgress?.({ bytesWritten: sourceBytes, totalBytes: Math.max(totalBytes, sourceBytes) });
-            await turn();
+          if (request.type === 'fixed' && knownSize !== undefined) {
+            // Sized first, so a file too large for the volume (EFBIG on FAT32) fails at once; finish() sets it again.
+            await handle.truncate(knownSize);
           }
-        } catch (error) {
-          throwIfAborted(options.signal, imagePath); // an interrupted read fails as the abort it is
-          throw error;
+          const totalBytes = raw.knownBytes ?? knownSize ?? 0;
+          const limitBytes = knownSize ?? MAX_VIRTUAL_SIZE;
+          let sourceBytes = 0;
+          options.onProgress?.({ bytesWritten: 0, totalBytes });
+          // Reads of a file block the calling thread: without these turns no timer, signal handler or abort could act.
+          const turn = eventLoopTurns();
+          try {
+            for await (const chunk of sourceChunks(raw, output)) {
+              throwIfAborted(options.signal, imagePath);
+              if (chunk.position + chunk.validBytes > limitBytes) throw sourceTooLong(request, limitBytes, imagePath, raw.name);
+              output.accept(chunk);
+              sourceBytes += chunk.validBytes;
+              options.onProgress?.({ bytesWritten: sourceBytes, totalBytes: Math.max(totalBytes, sourceBytes) });
+              await turn();
+            }
+          } catch (error) {
+            throwIfAborted(options.signal, imagePath); // an interrupted read fails as the abort it is
+            throw error;
+          }
+          throwIfAborted(options.signal, imagePath);
+          const virtualSize = knownSize ?? virtualSizeFor(roundUp(sourceBytes, request.sizeUnit), imagePath);
+          if (request.type === 'dynamic') checkBlockSize(request.blockSize, virtualSize, imagePath);
+          outcome =
+            output instanceof FixedOutput
+              ? { virtualSize, sourceBytes, fileSize: await output.finish(virtualSize, footerFor) }
+              : { virtualSize, sourceBytes, ...(await output.finish(virtualSize, footerFor)) };
+        } finally {
+          await output.settle(); // after a failure no block write may still run when the file is closed and removed
         }
-        throwIfAborted(options.signal, imagePath);
-        const virtualSize = knownSize ?? virtualSizeFor(roundUp(sourceBytes, request.sizeUnit), imagePath);
-        if (request.type === 'dynamic') checkBlockSize(request.blockSize, virtualSize, imagePath);
-        outcome =
-          output instanceof FixedOutput
-            ? { virtualSize, sourceBytes, fileSize: await output.finish(virtualSize, footerFor) }
-            : { virtualSize, sourceBytes, ...(await output.finish(virtualSize, footerFor)) };
       },
       { signal: options.signal },
     );

@@ -14,11 +14,6 @@ export interface RawSource {
   readonly name: string;
   /** The length, when known before reading (regular files). */
   readonly knownBytes: number | undefined;
-  /**
-   * True when `readInto` does its work on the calling thread before it returns (a regular file): reading ahead into
-   * a second buffer gains nothing, and one reused buffer stays in the CPU cache.
-   */
-  readonly blocking: boolean;
   /** Fills `target` from where the last call stopped; fewer bytes than asked only at the end. */
   readInto(target: Uint8Array): Promise<number>;
   /** Makes a read waiting for bytes that may never come (an open pipe) fail at once. */
@@ -57,7 +52,8 @@ async function openRawFile(path: string): Promise<RawSource> {
 class FileSource implements RawSource {
   readonly name: string;
   readonly knownBytes: number | undefined;
-  readonly blocking: boolean;
+  /** A regular file: read on the calling thread. */
+  readonly #blocking: boolean;
   readonly #handle: FileHandle;
   #position = 0;
 
@@ -65,11 +61,11 @@ class FileSource implements RawSource {
     this.#handle = handle;
     this.name = path;
     this.knownBytes = knownBytes;
-    this.blocking = knownBytes !== undefined;
+    this.#blocking = knownBytes !== undefined;
   }
 
   async readInto(target: Uint8Array): Promise<number> {
-    if (this.blocking) return this.#readBlocking(target);
+    if (this.#blocking) return this.#readBlocking(target);
     let filled = 0;
     try {
       while (filled < target.length) {
@@ -108,7 +104,6 @@ class FileSource implements RawSource {
 class StreamSource implements RawSource {
   readonly name = 'stream';
   readonly knownBytes = undefined;
-  readonly blocking = false;
   readonly #stream: Readable;
   readonly #chunks: AsyncIterator<unknown>;
   #pending: Uint8Array = new Uint8Array(0);

@@ -1,55 +1,42 @@
 import type { RawSource } from './raw-source.js';
 
 export interface SourceChunk {
-  /** `chunkBytes` long; past `validBytes` (at the end of the source) it is zeros. */
+  /** A ring buffer, one chunk long; past `validBytes` (at the end of the source) it is zeros. */
   bytes: Uint8Array;
   validBytes: number;
   /** Offset of the chunk in the source. */
   position: number;
 }
 
-/**
- * The source in chunks of `chunkBytes`, the last one zero-padded; a yielded chunk is valid until the caller asks
- * for the next. Two buffers take turns, so the next chunk is being read while the caller writes this one — unless
- * the source reads on the calling thread (`blocking`), where nothing could overlap and one buffer, faulted in once
- * and kept in the CPU cache, is faster. Memory: one or two chunks, whatever the source's length.
- */
-export async function* sourceChunks(source: RawSource, chunkBytes: number): AsyncGenerator<SourceChunk> {
-  if (source.blocking) {
-    yield* blockingChunks(source, chunkBytes);
-    return;
-  }
-  const buffers = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
-  let position = 0;
-  let turn = 0;
-  let reading: Promise<number> | undefined = source.readInto(buffers[0]!);
-  try {
-    while (reading) {
-      const validBytes = await reading;
-      reading = undefined;
-      if (validBytes === 0) return;
-      const bytes = buffers[turn]!;
-      if (validBytes < chunkBytes) bytes.fill(0, validBytes);
-      else reading = source.readInto(buffers[1 - turn]!);
-      yield { bytes, validBytes, position };
-      position += validBytes;
-      turn = 1 - turn;
-    }
-  } finally {
-    // A read still in flight when the caller stops (error, abort) must settle before the source is closed.
-    await reading?.catch(() => undefined);
-  }
+/** Where chunks are read into: a small ring of reused buffers, each one chunk long (a WriteBehind). */
+export interface ChunkRing {
+  buffer(): Promise<Uint8Array>;
+  release(buffer: Uint8Array): void;
 }
 
-async function* blockingChunks(source: RawSource, chunkBytes: number): AsyncGenerator<SourceChunk> {
-  const bytes = new Uint8Array(chunkBytes);
+/**
+ * The source in chunks of the ring's buffer length, the last one zero-padded. Each chunk is read into the next
+ * free ring buffer, which the caller then owns: it queues it for writing or releases it. The writes run in the
+ * thread pool while the next chunks are read, so memory stays at the ring, whatever the source's length.
+ */
+export async function* sourceChunks(source: RawSource, ring: ChunkRing): AsyncGenerator<SourceChunk> {
   let position = 0;
   for (;;) {
-    const validBytes = await source.readInto(bytes);
-    if (validBytes === 0) return;
-    if (validBytes < chunkBytes) bytes.fill(0, validBytes);
+    const bytes = await ring.buffer();
+    let validBytes: number;
+    try {
+      validBytes = await source.readInto(bytes);
+    } catch (error) {
+      ring.release(bytes);
+      throw error;
+    }
+    if (validBytes === 0) {
+      ring.release(bytes);
+      return;
+    }
+    if (validBytes < bytes.length) bytes.fill(0, validBytes);
     yield { bytes, validBytes, position };
-    if (validBytes < chunkBytes) return;
+    if (validBytes < bytes.length) return;
     position += validBytes;
   }
 }
