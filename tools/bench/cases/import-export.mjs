@@ -64,7 +64,7 @@ async function measureImport(ctx, sizeBytes) {
   const parent = await fullParent(ctx, sizeBytes);
   const unavailable = new Map();
   const { contestants, out } = await importContestants(ctx, parent.rawPath, 'import-random', unavailable);
-  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 2), warmup: 1 });
+  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 2), warmup: 1, inputs: [parent.rawPath] });
   const label = `import random raw → dynamic, ${sizeBytes / MIB} MiB`;
   const measured = rows(label, outcomes, unavailable, sizeBytes, {
     'ours-api': 'ours (importRaw)',
@@ -112,7 +112,7 @@ async function measureExport(ctx, sizeBytes) {
   contestants.push(
     writing('qemu-img-durable', out('qemu-durable'), () => timedProcess('qemu-img', ['convert', ...QEMU_DURABLE, '-f', 'vpc', ...QEMU_DYNAMIC, chain.singleImagePath, out('qemu-durable')]), true),
   );
-  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 2), warmup: 1 });
+  const outcomes = await measureInterleaved(contestants, { runs: ctx.runs(3, 2), warmup: 1, inputs: [...new Set([...chain.paths, chain.singleImagePath])] });
   const label = `export child over fully written parent → dynamic file, ${sizeBytes / MIB} MiB`;
   const measured = rows(label, outcomes, unavailable, sizeBytes, {
     'ours-api': 'ours (exportToFile)',
