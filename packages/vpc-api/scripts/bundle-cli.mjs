@@ -32,7 +32,7 @@ await build({
 // The bin's fast paths for `vpc info` and `vpc create-diff` (src/cli/fast-path.ts), one CommonJS file each: loading
 // them needs no ESM loader, which on Node 20 costs more than those commands' own work, and each holds only what its
 // command reaches (esbuild drops the rest), since compiling a file costs in proportion to its size.
-for (const command of ['info', 'create-diff']) {
+for (const command of ['info', 'create-diff', 'write']) {
   await build({
     absWorkingDir: packageRoot,
     entryPoints: [`dist/cli/fast-${command}.js`],

@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDisk } from '@vhdkit/vhd-diff';
 import { fastCommand } from '../src/cli/fast-path.js';
 import type { CliRun } from './helpers.js';
 import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc } from './helpers.js';
@@ -33,13 +36,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the bin with the recorder; returns the run, the fast-path bundles it loaded and whether the ESM CLI ran. */
-async function viaBin(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; loaded: { fast: string[]; esm: boolean } }> {
+/**
+ * Runs the bin with the recorder (stdin redirected from `stdinFile`, else none); returns the run, the fast-path
+ * bundles it loaded and whether the ESM CLI ran.
+ */
+async function viaBin(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdinFile?: string): Promise<{ run: CliRun; loaded: { fast: string[]; esm: boolean } }> {
   const record = path.join(dir, `loaded-${Math.random().toString(16).slice(2)}.json`);
+  const stdin = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
   const result = spawnSync(process.execPath, ['-r', RECORDER, CLI_BIN, ...args], {
+    stdio: [stdin, 'pipe', 'pipe'],
     cwd: dir,
     env: { ...process.env, LC_ALL: undefined, LC_MESSAGES: undefined, LANG: 'C.UTF-8', ...env, VPC_TEST_LOADED: record },
   });
+  if (typeof stdin === 'number') closeSync(stdin);
   const loaded = JSON.parse(await readFile(record, 'utf8')) as { fast: string[]; esm: boolean };
   await rm(record);
   return { run: { status: result.status, stdout: result.stdout.toString('utf8'), stdoutBytes: result.stdout, stderr: result.stderr.toString('utf8') }, loaded };
@@ -56,10 +65,13 @@ const comparable = (run: CliRun) => ({ status: run.status, stdout: run.stdout, s
 
 describe('fastCommand: the command lines the fast path takes', () => {
   it.each([
-    [['info', 'a.vhd'], { command: 'info', operands: ['a.vhd'], json: false, quiet: false }],
-    [['--json', 'info', 'a.vhd'], { command: 'info', operands: ['a.vhd'], json: true, quiet: false }],
-    [['info', 'a.vhd', '-q'], { command: 'info', operands: ['a.vhd'], json: false, quiet: true }],
-    [['create-diff', '--quiet', 'c.vhd', 'p.vhd'], { command: 'create-diff', operands: ['c.vhd', 'p.vhd'], json: false, quiet: true }],
+    [['info', 'a.vhd'], { command: 'info', operands: ['a.vhd'], values: {}, json: false, quiet: false }],
+    [['--json', 'info', 'a.vhd'], { command: 'info', operands: ['a.vhd'], values: {}, json: true, quiet: false }],
+    [['info', 'a.vhd', '-q'], { command: 'info', operands: ['a.vhd'], values: {}, json: false, quiet: true }],
+    [['create-diff', '--quiet', 'c.vhd', 'p.vhd'], { command: 'create-diff', operands: ['c.vhd', 'p.vhd'], values: {}, json: false, quiet: true }],
+    [['write', 'a.vhd', '--offset', '4M'], { command: 'write', operands: ['a.vhd'], values: { offset: '4M' }, json: false, quiet: false }],
+    [['write', '--offset=0', '--input', '-', 'a.vhd'], { command: 'write', operands: ['a.vhd'], values: { offset: '0', input: '-' }, json: false, quiet: false }],
+    [['-q', 'write', 'a.vhd', '--input=in.raw', '--offset', '1'], { command: 'write', operands: ['a.vhd'], values: { input: 'in.raw', offset: '1' }, json: false, quiet: true }],
   ])('%j', (argv, expected) => {
     expect(fastCommand(argv)).toEqual(expected);
   });
@@ -77,6 +89,14 @@ describe('fastCommand: the command lines the fast path takes', () => {
     [['create-diff', '--min-free', '1M', 'c.vhd', 'p.vhd']],
     [['cat', 'a.vhd']],
     [['a.vhd', 'info']],
+    [['write', 'a.vhd']],
+    [['write', 'a.vhd', '--offset']],
+    [['write', 'a.vhd', '--offset', '1', '--offset', '2']],
+    [['write', 'a.vhd', '--offset', '-1']],
+    [['write', 'a.vhd', '--offset=']],
+    [['--offset', '0', 'write', 'a.vhd']],
+    [['info', 'a.vhd', '--offset', '0']],
+    [['write', 'a.vhd', '--offset', '0', '--size', '1']],
   ])('%j goes to the full CLI', (argv) => {
     expect(fastCommand(argv)).toBeUndefined();
   });
@@ -134,6 +154,36 @@ describe('the fast path answers as the full CLI does', () => {
     expect(fast.run.status).toBe(1);
     expect(comparable(fast.run)).toEqual(comparable(viaFullCli(args())));
     expect(spawnSync('test', ['-e', path.join(dir, 'new.vhd')]).status).toBe(1);
+  });
+
+  it.each([
+    ['write from stdin redirected from a file', () => ['write', 'w.vhd', '--offset', '3M'], true],
+    ['write --input file --json', () => ['write', '--json', 'w.vhd', '--offset=1000', '--input', 'input.raw'], false],
+    ['write past the end', () => ['write', 'w.vhd', '--offset', '63M'], true],
+    ['write with an offset that is no size', () => ['write', 'w.vhd', '--offset', '12Q'], true],
+    ['write of a missing input file', () => ['write', 'w.vhd', '--offset', '0', '--input', 'missing.raw'], false],
+    ['write into a missing image', () => ['write', 'missing.vhd', '--offset', '0'], true],
+  ] as const)('%s: the same answer and the same disk', async (_name, args, fromStdin) => {
+    const input = path.join(dir, 'input.raw');
+    // 5 MiB + 7 bytes of a pattern that differs from block to block (whole 4 MiB reads and a tail).
+    await writeFile(input, Uint8Array.from({ length: 5 * MIB + 7 }, (_, index) => (index * 7 + (index >> 20)) & 0xff));
+    const outcome = async (viaFast: boolean) => {
+      const image = path.join(dir, 'w.vhd');
+      await rm(image, { force: true });
+      await makeDynamic(image, 64 * MIB);
+      const { run, loaded } = await viaBin(viaFast ? args() : ['--lang', 'en', ...args()], {}, fromStdin ? input : undefined);
+      expect(loaded).toEqual(viaFast ? { fast: ['fast-write.cjs'], esm: false } : { fast: [], esm: true });
+      const disk = await openDisk(image);
+      try {
+        const content = new Uint8Array(disk.virtualSize);
+        await disk.read(content, 0);
+        return { run: comparable(run), content: createHash('sha256').update(content).digest('hex') };
+      } finally {
+        await disk.close();
+      }
+    };
+    const fast = await outcome(true);
+    expect(fast).toEqual(await outcome(false));
   });
 
   it('other command lines run the full CLI', async () => {
