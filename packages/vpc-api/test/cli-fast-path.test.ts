@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDisk } from '@vhdkit/vhd-diff';
+import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
+import { readImageInfo } from '../src/index.js';
 import { fastCommand } from '../src/cli/fast-path.js';
 import type { CliRun } from './helpers.js';
 import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc } from './helpers.js';
@@ -184,6 +185,46 @@ describe('the fast path answers as the full CLI does', () => {
     };
     const fast = await outcome(true);
     expect(fast).toEqual(await outcome(false));
+  });
+
+  it('info counts the used entries of a table larger than one read (102,400 entries) as the decoded table does', async () => {
+    const image = await makeDynamic(path.join(dir, 'wide.vhd'), 200 * 1024 * MIB);
+    const written = [0, 65_535, 65_536, 65_537, 102_399];
+    const disk = await openDisk(image, { writable: true });
+    try {
+      for (const block of written) await disk.write(new Uint8Array(512).fill(9), block * 2 * MIB);
+    } finally {
+      await disk.close();
+    }
+    const decoded = (await readImageMetadata(image)).bat!;
+    expect(decoded).toHaveLength(102_400);
+    expect(decoded.filter((entry) => entry !== 0xffffffff)).toHaveLength(written.length);
+    const fast = await viaBin(['info', '--json', image]);
+    expect(fast.loaded.fast).toEqual(['fast-info.cjs']);
+    expect((JSON.parse(fast.run.stdout) as { allocatedBlocks: number }).allocatedBlocks).toBe(written.length);
+    expect(await readImageInfo(image)).toEqual(JSON.parse(fast.run.stdout));
+  });
+
+  it('info of a table too short for the disk: the error of the full read, whichever path', async () => {
+    const image = path.join(dir, 'short-table.vhd');
+    await rm(image, { force: true });
+    await makeDynamic(image, 8 * MIB);
+    // maxTableEntries 4 where 8 MiB of 2 MiB blocks needs 4: make it 3, with the header checksum fixed.
+    const bytes = await readFile(image);
+    const headerOffset = Number(bytes.readBigUInt64BE(bytes.length - 512 + 16));
+    bytes.writeUInt32BE(3, headerOffset + 28);
+    bytes.writeUInt32BE(0, headerOffset + 36);
+    let sum = 0;
+    for (const byte of bytes.subarray(headerOffset, headerOffset + 1024)) sum += byte;
+    bytes.writeUInt32BE(~sum >>> 0, headerOffset + 36);
+    await writeFile(image, bytes);
+    const fast = await viaBin(['info', image]);
+    expect(fast.loaded).toEqual({ fast: ['fast-info.cjs'], esm: false });
+    expect(fast.run.status).toBe(1);
+    expect(failureLine(fast.run)?.name).toBe('ERROR_FILE_CORRUPT');
+    expect(comparable(fast.run)).toEqual(comparable(viaFullCli(['info', image])));
+    await expect(readImageInfo(image)).rejects.toThrow();
+    await expect(readImageMetadata(image)).rejects.toThrow();
   });
 
   it('other command lines run the full CLI', async () => {
