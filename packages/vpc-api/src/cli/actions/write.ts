@@ -84,22 +84,33 @@ function regularFileDescriptor(stdin: Readable): number | undefined {
 }
 
 /**
- * A regular file's bytes from its current position, in reads of FILE_READ_BYTES into one reused buffer (the consumer
- * copies each chunk before asking for the next). The descriptor is the caller's: it is not closed here.
+ * A regular file's bytes from its current position, in reads of FILE_READ_BYTES into two buffers used in turn: the
+ * next read runs while the consumer writes the chunk it was given (it must be done with a chunk before asking for
+ * the next one). The descriptor is the caller's: it is not closed here, and no read is left running on return.
  */
 async function* fileDescriptorChunks(ctx: CommandContext, fd: number, name: string): AsyncIterable<Uint8Array> {
-  const buffer = Buffer.allocUnsafe(FILE_READ_BYTES);
-  for (;;) {
-    let bytesRead: number;
-    try {
-      bytesRead = await new Promise<number>((resolve, reject) => {
-        read(fd, buffer, 0, buffer.length, null, (error, count) => (error ? reject(error) : resolve(count)));
-      });
-    } catch (error) {
-      throw toVpcError(error, { lang: ctx.lang, detail: name });
+  const buffers = [Buffer.allocUnsafe(FILE_READ_BYTES), Buffer.allocUnsafe(FILE_READ_BYTES)] as const;
+  const readInto = (buffer: Buffer): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      read(fd, buffer, 0, buffer.length, null, (error, count) => (error ? reject(error) : resolve(count)));
+    });
+  let next = readInto(buffers[0]);
+  try {
+    for (let turn = 0; ; turn++) {
+      let bytesRead: number;
+      try {
+        bytesRead = await next;
+      } catch (error) {
+        throw toVpcError(error, { lang: ctx.lang, detail: name });
+      }
+      if (bytesRead === 0) return;
+      const current = buffers[turn % 2]!;
+      next = readInto(buffers[(turn + 1) % 2]!);
+      yield current.subarray(0, bytesRead);
     }
-    if (bytesRead === 0) return;
-    yield buffer.subarray(0, bytesRead);
+  } finally {
+    // A consumer that stopped early (a write past the end) leaves the read ahead: let it end before the fd closes.
+    await next.catch(() => undefined);
   }
 }
 
