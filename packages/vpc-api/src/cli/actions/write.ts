@@ -7,9 +7,7 @@ import type { CommandContext } from '../command-context.js';
 import { printResult } from '../command-context.js';
 import type { WriteResultJson } from '../command-results.js';
 import { parseSizeArgument } from '../size-argument.js';
-import { toVpcError } from '../../errors/hresult-map.js';
 import { stoppedReason } from '../stopped-reason.js';
-import { badByteCount } from '../usage-help.js';
 import { refuseWritePastEnd } from '../write-range.js';
 
 /**
@@ -32,7 +30,7 @@ export interface WriteOptions {
 /** `vpc write <image> --offset N [--input file|-]`: writes the input's bytes into the virtual disk. Returns the exit code. */
 export async function writeImage(ctx: CommandContext, image: string, options: WriteOptions): Promise<number> {
   const offset = parseSizeArgument(options.offset);
-  if (offset === undefined) throw badByteCount('write', '--offset', options.offset, ctx.lang);
+  if (offset === undefined) throw (await import('../usage-help.js')).badByteCount('write', '--offset', options.offset, ctx.lang);
   // SIGINT/SIGTERM destroy the input, so a wait on a silent pipe or a terminal ends with the usual stopped error.
   if (options.input === '-') {
     return writeInput(ctx, image, offset, () => {
@@ -59,7 +57,7 @@ async function openInput(ctx: CommandContext, path: string): Promise<FileHandle>
   try {
     return await open(path, 'r');
   } catch (error) {
-    throw toVpcError(error, { lang: ctx.lang, detail: path });
+    throw await inputFailure(ctx, error, path);
   }
 }
 
@@ -101,7 +99,7 @@ async function* fileDescriptorChunks(ctx: CommandContext, fd: number, name: stri
       try {
         bytesRead = await next;
       } catch (error) {
-        throw toVpcError(error, { lang: ctx.lang, detail: name });
+        throw await inputFailure(ctx, error, name);
       }
       if (bytesRead === 0) return;
       const current = buffers[turn % 2]!;
@@ -112,6 +110,15 @@ async function* fileDescriptorChunks(ctx: CommandContext, fd: number, name: stri
     // A consumer that stopped early (a write past the end) leaves the read ahead: let it end before the fd closes.
     await next.catch(() => undefined);
   }
+}
+
+/**
+ * A failure to open or read the input as the CLI reports it. The HRESULT mapping (and the error catalogue behind it)
+ * is loaded only then: `vpc write` runs from a bundle of its own (fast-path.ts) whose start-up it would weigh on.
+ */
+async function inputFailure(ctx: CommandContext, error: unknown, name: string): Promise<unknown> {
+  const { toVpcError } = await import('../../errors/hresult-map.js');
+  return toVpcError(error, { lang: ctx.lang, detail: name });
 }
 
 /** Streams the input into the image (the input is started only once the image is open for writing). */
