@@ -27,6 +27,11 @@ interface NewBlock {
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 /** Data writes into allocated blocks kept in flight at once by writePieces. */
 const DATA_WRITES_IN_FLIGHT = 4;
+/**
+ * With tableEntriesOnFlush, a background fdatasync starts every this many bytes appended: the commit's own sync then
+ * has at most about this much left (256 MiB `vpc write`: 16 MiB measured faster than 64 MiB, 0.40–0.43 s vs 0.43–0.47 s).
+ */
+const FLUSH_BEHIND_BYTES = 16 * 1024 * 1024;
 /** Gaps before a new bitmap are shorter than the 4 KiB data alignment. */
 const MAX_GAP_BYTES = 4096;
 
@@ -63,7 +68,7 @@ export class BlockWriter {
     this.file = file;
     this.readCurrent = readCurrent;
     this.syncSteps = options.syncSteps ?? true;
-    this.flushBehind = options.tableEntriesOnFlush === true ? new FlushBehind(file.handle) : undefined;
+    this.flushBehind = options.tableEntriesOnFlush === true ? new FlushBehind(file.handle, FLUSH_BEHIND_BYTES) : undefined;
   }
 
   /**
