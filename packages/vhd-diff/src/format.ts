@@ -23,6 +23,7 @@ export {
   isUnusedLocator,
   locatorDataSpaceBytes,
   planDynamicLayout,
+  undecodedBat,
   uniqueIdToString,
 } from '@vhdkit/vhd-format';
 export type { DiskTypeName, DynamicHeader, Footer, ParentResolver, RandomAccessSource, VhdFormatErrorCode, VhdSourceErrorCode } from '@vhdkit/vhd-format';

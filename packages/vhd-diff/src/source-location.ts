@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { firstOpenable, httpSource, isUrlName } from '@vhdkit/vhd-format';
-import type { ParentResolver, RandomAccessSource } from '@vhdkit/vhd-format';
+import type { ParentResolver, RandomAccessSource, RangeTransport } from '@vhdkit/vhd-format';
 import { FileSource } from './file-source.js';
-import { nodeHttpTransport } from './node-http-transport.js';
 
 /**
  * Where an image is: a file path, or an http(s) URL (a `URL`, or a string starting with `http://` or `https://`).
@@ -23,9 +22,15 @@ export function isHttpLocation(location: ImageLocation): boolean {
   return location instanceof URL || HTTP_PREFIX.test(location);
 }
 
+/**
+ * The node:http transport, loaded with the first request: `node:http` and `node:https` (with `net`, `tls`) cost a
+ * process that only opens files, such as `vpc info image.vhd`, more than its own work.
+ */
+const lazyNodeHttpTransport: RangeTransport = async (request) => (await import('./node-http-transport.js')).nodeHttpTransport(request);
+
 /** An image over HTTP(S), read-only, through node:http, with the read-ahead the chain readers want. */
 export function openHttpImage(url: string | URL): Promise<OpenedSource> {
-  return httpSource(url, { readAheadBytes: HTTP_READ_AHEAD_BYTES, transport: nodeHttpTransport });
+  return httpSource(url, { readAheadBytes: HTTP_READ_AHEAD_BYTES, transport: lazyNodeHttpTransport });
 }
 
 /** Opens `location` read-only: an httpSource for a URL, else a FileSource on the absolute path. */

@@ -70,6 +70,41 @@ describe('writing a dynamic disk', { timeout: 30_000 }, () => {
   });
 });
 
+describe('tableEntriesOnFlush', { timeout: 30_000 }, () => {
+  it('new blocks are written and read back at once, but their table entries reach the file only at the flush', async () => {
+    const path = nextPath('deferred.vhd');
+    await createDynamicDisk(path, 4 * MiB, { blockSize: 512 * KiB });
+    const first = patternBytes(700 * KiB, 1);
+    const second = patternBytes(300 * KiB, 2);
+    const disk = await openDisk(path, { writable: true, tableEntriesOnFlush: true });
+    try {
+      await disk.write(first, 100 * KiB);
+      await disk.write(second, 2 * MiB);
+      // This process reads what it wrote; the file's table still has no entry (a crash now leaves the empty disk).
+      const back = new Uint8Array(first.length);
+      await disk.read(back, 100 * KiB);
+      expect(firstDifference(back, first)).toBe(-1);
+      expect((await rawLayout(path)).bat.every((entry) => entry === 0xffffffff)).toBe(true);
+      await disk.flush();
+      const flushed = await rawLayout(path);
+      expect(flushed.bat.filter((entry) => entry !== 0xffffffff)).toHaveLength(3);
+      // A write into a block whose entry is in the file commits the waiting ones before its data goes in.
+      await disk.write(patternBytes(10, 3), 3 * MiB + 5);
+      expect((await rawLayout(path)).bat.filter((entry) => entry !== 0xffffffff)).toHaveLength(3);
+      await disk.write(patternBytes(10, 4), 100 * KiB);
+      expect((await rawLayout(path)).bat.filter((entry) => entry !== 0xffffffff)).toHaveLength(4);
+    } finally {
+      await disk.close();
+    }
+    const model = new ChainModel(4 * MiB, 1);
+    model.write(0, 100 * KiB, first);
+    model.write(0, 2 * MiB, second);
+    model.write(0, 3 * MiB + 5, patternBytes(10, 3));
+    model.write(0, 100 * KiB, patternBytes(10, 4));
+    expect(firstDifference(await readWholeDisk(path), model.view(0))).toBe(-1);
+  });
+});
+
 describe('writing a differencing child', { timeout: 30_000 }, () => {
   it('keeps the rest of a partially written sector from the parent, sets only that sector, never touches the parent', async () => {
     const dir = nextPath('child');

@@ -95,7 +95,7 @@ export { bytesSource } from './source/bytes-source.js';
 export type { MemorySourceInit } from './source/bytes-source.js';
 export { blobSource } from './source/blob-source.js';
 
-export { readImage, blockGeometry } from './image/read-image.js';
+export { readImage, blockGeometry, undecodedBat } from './image/read-image.js';
 export type { VhdImage, ReadImageOptions, BlockGeometry, LocatorPath } from './image/read-image.js';
 export { BlockPlacement, blockPlacementFault, metadataRegions, misplacedBlocks, misplacedError, referencedEnd } from './image/block-placement.js';
 export type { ImageRegion } from './image/block-placement.js';

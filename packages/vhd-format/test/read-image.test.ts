@@ -19,6 +19,7 @@ import {
   createFooter,
   encodeFooter,
   readImage,
+  undecodedBat,
 } from '../src/index.js';
 import type { RandomAccessSource } from '../src/index.js';
 import { buildDynamicImage, patternBlock } from './support/image-builder.js';
@@ -114,6 +115,27 @@ describe('readImage on a well-formed image', () => {
     const other = await readImage(bytesSource(built.bytes));
     other.bat = replaced;
     expect(other.bat).toBe(replaced);
+  });
+
+  it('undecodedBat gives the stored big-endian words until the table is decoded or replaced, then undefined', async () => {
+    const built = childImage();
+    const image = await readImage(bytesSource(built.bytes));
+    const stored = undecodedBat(image)!;
+    expect(stored.length).toBe(built.bat.length);
+    // The stored words byte-swapped are the entries; unused entries read 0xFFFFFFFF in either order.
+    const swapped = Array.from(stored, (word) => Buffer.from(new Uint32Array([word]).buffer).readUInt32BE(0));
+    expect(swapped).toEqual(Array.from(built.bat));
+    expect(built.bat.some((entry) => entry === 0xffffffff) && built.bat.some((entry) => entry !== 0xffffffff)).toBe(true);
+    expect(Array.from(stored).map((word) => word === 0xffffffff)).toEqual(Array.from(built.bat).map((entry) => entry === 0xffffffff));
+    // Reading image.bat decodes it: the stored words are no longer offered.
+    expect(Array.from(image.bat!)).toEqual(Array.from(built.bat));
+    expect(undecodedBat(image)).toBeUndefined();
+    // Replaced before any decode: not offered either.
+    const other = await readImage(bytesSource(built.bytes));
+    other.bat = new Uint32Array(built.bat.length);
+    expect(undecodedBat(other)).toBeUndefined();
+    // No table read: nothing to offer.
+    expect(undecodedBat(await readImage(bytesSource(built.bytes), { bat: false }))).toBeUndefined();
   });
 
   it('reads the same through a Blob as through bytes', async () => {

@@ -1,6 +1,7 @@
 import { SECTOR_SIZE, SectorBitmap, blockOffsetForNewBlock } from '@vhdkit/vhd-format';
 import { withIo } from './errors.js';
 import { writeFully, writeGathered } from '../file-io.js';
+import { FlushBehind } from '../flush-behind.js';
 import type { ImageFile } from './image-file.js';
 
 /** Reads virtual bytes of some layer into `target`. */
@@ -26,6 +27,11 @@ interface NewBlock {
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 /** Data writes into allocated blocks kept in flight at once by writePieces. */
 const DATA_WRITES_IN_FLIGHT = 4;
+/**
+ * With tableEntriesOnFlush, a background fdatasync starts every this many bytes appended: the commit's own sync then
+ * has at most about this much left (256 MiB `vpc write`: 16 MiB measured faster than 64 MiB, 0.40–0.43 s vs 0.43–0.47 s).
+ */
+const FLUSH_BEHIND_BYTES = 16 * 1024 * 1024;
 /** Gaps before a new bitmap are shorter than the 4 KiB data alignment. */
 const MAX_GAP_BYTES = 4096;
 
@@ -40,6 +46,11 @@ const MAX_GAP_BYTES = 4096;
  * claims data that is not there yet. The footer copy at offset 0 never changes.
  * With `syncSteps: false` the order stays but the fdatasyncs go: for a file nobody can see yet (convert's
  * temporary image), which is synced once before it is published.
+ * With `tableEntriesOnFlush`, step 3 and 4 wait for `commitTableEntries` (the disk's flush): the blocks of many
+ * writes are appended (their entries only in memory, so this process reads them), then ONE fdatasync, then all
+ * their entries. A write into a block allocated before them commits them first, so a crash still leaves the
+ * disk as it was after some write: the last commit's, never a mix. Meanwhile flush-behind syncs start in the
+ * background, so the commit's fdatasync finds little left to write.
  */
 export class BlockWriter {
   private readonly file: ImageFile;
@@ -48,11 +59,32 @@ export class BlockWriter {
   /** Zeros for gaps and the unwritten parts of new blocks (never written to). */
   private zeroBytes: Uint8Array | undefined;
   private readonly syncSteps: boolean;
+  /** Set with `tableEntriesOnFlush`: starts the background syncs while the entries wait. */
+  private readonly flushBehind: FlushBehind | undefined;
+  /** Blocks appended whose entries are not in the file's table yet (their range, and the blocks themselves). */
+  private pending: { first: number; last: number; blocks: Set<number> } | undefined;
 
-  constructor(file: ImageFile, readCurrent: VirtualReader, options: { syncSteps?: boolean } = {}) {
+  constructor(file: ImageFile, readCurrent: VirtualReader, options: { syncSteps?: boolean; tableEntriesOnFlush?: boolean } = {}) {
     this.file = file;
     this.readCurrent = readCurrent;
     this.syncSteps = options.syncSteps ?? true;
+    this.flushBehind = options.tableEntriesOnFlush === true ? new FlushBehind(file.handle, FLUSH_BEHIND_BYTES) : undefined;
+  }
+
+  /**
+   * Writes the table entries of the blocks appended since the last commit, after one fdatasync of their data
+   * (only with `tableEntriesOnFlush`; otherwise there are none). Call before the final sync.
+   */
+  async commitTableEntries(): Promise<void> {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    const file = this.file;
+    await withIo(file.path, async () => {
+      await this.flushBehind!.settle();
+      if (this.syncSteps) await file.handle.datasync();
+      await writeFully(file.handle, batSlice(file.bat, pending.first, pending.last), file.header!.tableOffset + pending.first * 4);
+    });
+    this.pending = undefined;
   }
 
   async write(data: Uint8Array, virtualOffset: number): Promise<void> {
@@ -106,6 +138,11 @@ export class BlockWriter {
               }
             }
           } else {
+            // A block whose entry is on disk already: the writes before this one become visible first (see above).
+            if (this.pending !== undefined && !this.pending.blocks.has(blockIndex)) {
+              await writes.drain();
+              await this.commitTableEntries();
+            }
             await writes.add(withIo(file.path, () => writeFully(file.handle, span.bytes, dataOffset + span.start - blockStart)));
             const bitmap = changedBitmaps.get(blockIndex) ?? (await file.blockState(blockIndex)).bitmap;
             if (!allSet(bitmap, firstSector, sectorCount)) {
@@ -170,11 +207,19 @@ export class BlockWriter {
           block.gapStart,
         );
       }
-      if (this.syncSteps) await file.handle.datasync();
       for (const block of placed) file.bat[block.blockIndex] = block.bitmapOffset / SECTOR_SIZE;
       const first = Math.min(...placed.map((block) => block.blockIndex));
       const last = Math.max(...placed.map((block) => block.blockIndex));
-      await writeFully(file.handle, batSlice(file.bat, first, last), header.tableOffset + first * 4);
+      if (this.flushBehind === undefined) {
+        if (this.syncSteps) await file.handle.datasync();
+        await writeFully(file.handle, batSlice(file.bat, first, last), header.tableOffset + first * 4);
+      } else {
+        const pending = (this.pending ??= { first, last, blocks: new Set() });
+        pending.first = Math.min(pending.first, first);
+        pending.last = Math.max(pending.last, last);
+        for (const block of placed) pending.blocks.add(block.blockIndex);
+        this.flushBehind.wrote(cursor - placed[0]!.gapStart);
+      }
       const oldFileSize = file.metadata.fileSize;
       const newFileSize = footerOffset + file.footerBytes().length;
       // Unreferenced space past the new footer (left by an interrupted allocation) is dropped.

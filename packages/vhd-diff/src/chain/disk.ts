@@ -21,8 +21,11 @@ export class ChainDisk implements VhdDisk {
   /** Writes run one at a time: block allocation moves the end of the file. */
   private writeQueue: Promise<void> = Promise.resolve();
 
-  /** `syncSteps: false`: writes skip the fdatasyncs between steps (see BlockWriter); flush and close still sync. */
-  constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[], writerOptions: { syncSteps?: boolean } = {}) {
+  /**
+   * `syncSteps: false`: writes skip the fdatasyncs between steps (see BlockWriter); flush and close still sync.
+   * `tableEntriesOnFlush`: new blocks' table entries wait for flush (OpenDiskOptions.tableEntriesOnFlush).
+   */
+  constructor(file: ImageFile, parent: ChainDisk | undefined, warnings: string[], writerOptions: { syncSteps?: boolean; tableEntriesOnFlush?: boolean } = {}) {
     this.file = file;
     this.parent = parent;
     this.warnings = warnings;
@@ -108,7 +111,14 @@ export class ChainDisk implements VhdDisk {
   }
 
   async flush(): Promise<void> {
-    await this.writeQueue;
+    const writer = this.writer;
+    if (writer) {
+      const commit = this.writeQueue.then(() => writer.commitTableEntries());
+      this.writeQueue = commit.catch(() => undefined);
+      await commit;
+    } else {
+      await this.writeQueue;
+    }
     if (this.file.writable) await withIo(this.path, () => this.file.handle.sync());
   }
 

@@ -79,7 +79,10 @@ export async function openChain(input: DiskInput, options: ChainOpenOptions = {}
     const files = layers.map((layer, index) => ImageFile.fromSource(layer.source, metadataOf(layer.image, layer.source), index === 0 && writable));
     let disk: ChainDisk | undefined;
     for (let index = files.length - 1; index >= 0; index--) {
-      disk = new ChainDisk(files[index]!, disk, layers[index]!.warnings, { syncSteps: !(index === 0 && options.unpublished) });
+      disk = new ChainDisk(files[index]!, disk, layers[index]!.warnings, {
+        syncSteps: !(index === 0 && options.unpublished),
+        tableEntriesOnFlush: index === 0 && options.tableEntriesOnFlush === true,
+      });
     }
     return disk!;
   } catch (error) {

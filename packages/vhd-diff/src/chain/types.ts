@@ -28,6 +28,15 @@ export interface OpenDiskOptions {
    * copy itself. For single-purpose processes such as `vpc cat`, not for servers. Writes stay asynchronous.
    */
   blockingReads?: boolean;
+  /**
+   * Writes that allocate blocks leave the blocks' table entries for `flush()` (or `close()`): the data of many
+   * writes, then one fdatasync, then all their entries, instead of an fdatasync per write (default false). The crash
+   * order holds (no entry ever points at data that is not on disk; a write into an older block first commits the
+   * waiting entries, so a crash leaves the state after some write, never a mix), but a crash loses every write
+   * since the last flush, not only the last one. For bulk writers that report nothing before the end, such as
+   * `vpc write`; while the entries wait, fdatasyncs run in the background so that the flush has little left.
+   */
+  tableEntriesOnFlush?: boolean;
 }
 
 /** A range of virtual disk bytes. */

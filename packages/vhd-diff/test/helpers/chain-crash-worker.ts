@@ -15,7 +15,7 @@ export interface CrashWrite {
 }
 
 export type CrashTask =
-  | { kind: 'write'; path: string; writes: CrashWrite[]; killAfterOps: number }
+  | { kind: 'write'; path: string; writes: CrashWrite[]; killAfterOps: number; tableEntriesOnFlush?: boolean; flushEvery?: number }
   | { kind: 'merge'; childPath: string; killAfterOps: number }
   | { kind: 'set-parent'; childPath: string; parentPath: string; killAfterOps: number }
   | { kind: 'resize'; path: string; newSize: number; killAfterOps: number }
@@ -40,8 +40,11 @@ async function main(): Promise<void> {
   }
   const vhd = (await import(moduleUrl!)) as typeof import('../../src/index.js');
   if (task.kind === 'write') {
-    const disk = await vhd.openDisk(task.path, { writable: true });
-    for (const write of task.writes) await disk.write(patternBytes(write.length, write.seed), write.offset);
+    const disk = await vhd.openDisk(task.path, { writable: true, tableEntriesOnFlush: task.tableEntriesOnFlush === true });
+    for (const [index, write] of task.writes.entries()) {
+      await disk.write(patternBytes(write.length, write.seed), write.offset);
+      if (task.flushEvery !== undefined && (index + 1) % task.flushEvery === 0) await disk.flush();
+    }
     await disk.close();
   } else if (task.kind === 'merge') {
     await vhd.merge(task.childPath);

@@ -299,6 +299,19 @@ function fieldAt(offset: number): string {
   return 'header';
 }
 
+/** Tables read but not decoded yet, by image (see `undecodedBat`). */
+const undecodedTables = new WeakMap<VhdImage, Uint32Array>();
+
+/**
+ * The BAT of an image from `readImage` as stored (big-endian words, not byte-swapped) while nobody has read
+ * `image.bat` yet; undefined once it is decoded or replaced, or when the image has no table. For callers that need
+ * only what reads the same in either byte order (an entry is unused when it is 0xFFFFFFFF), so that they can skip
+ * decoding a million entries: `vpc info` counts the allocated blocks this way. The words must not be modified.
+ */
+export function undecodedBat(image: VhdImage): Uint32Array | undefined {
+  return undecodedTables.get(image);
+}
+
 /**
  * Gives `image` a `bat` that is decoded (byte-swapped in place) on first access, then an ordinary property: opening
  * an image pays only for reading the table, and a caller that never looks an entry up (metadata for display, a
@@ -306,8 +319,10 @@ function fieldAt(offset: number): string {
  */
 function defineLazyBat(image: VhdImage, stored: Uint32Array): void {
   const settle = (table: Uint32Array | undefined): void => {
+    undecodedTables.delete(image);
     Object.defineProperty(image, 'bat', { value: table, writable: true, enumerable: true, configurable: true });
   };
+  undecodedTables.set(image, stored);
   Object.defineProperty(image, 'bat', {
     enumerable: true,
     configurable: true,

@@ -4,7 +4,7 @@ import type { VirtualPC } from '../virtual-pc.js';
 import type { CliIo } from './cli-io.js';
 import { writeLine } from './cli-io.js';
 
-// Loaded by every command (and by `--version`/`--help`): type imports only, so start-up stays light.
+// Loaded by every command (and by `--version`/`--help`): the facade and the error catalogue load only when needed.
 
 /** What every command action gets. */
 export interface CommandContext {
@@ -35,6 +35,55 @@ export interface CommandContext {
 /** A command's action: builds the context when it runs (after parsing), and records the exit code. */
 export type ContextFactory = () => CommandContext;
 export type SetExit = (code: number) => void;
+
+/** The settings a command line gives every command (from commander's global options, or the fast path's own parse). */
+export interface CommandSettings {
+  lang: Language;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** Loads the facade's module (a parameter, so that a fast-path bundle for a command without a facade leaves it out). */
+export type FacadeLoader = () => Promise<{ VirtualPC: typeof VirtualPC }>;
+
+/** The context a command action runs with: the full CLI and its fast path (fast-path.ts) build it the same way. */
+export function commandContext(io: CliIo, settings: CommandSettings, stopSignal: AbortSignal, loadFacade: FacadeLoader): CommandContext {
+  const { lang } = settings;
+  return {
+    io,
+    ...settings,
+    stopSignal,
+    userPath: userPathResolver(io.cwd),
+    userLocation: userLocationResolver(io.cwd),
+    virtualPc: async (extra = {}) => {
+      const { VirtualPC } = await loadFacade();
+      const vpc = new VirtualPC({ language: lang, ...(io.volumeProbe === undefined ? {} : { volumeProbe: io.volumeProbe }), ...extra });
+      // SIGINT/SIGTERM: shutdown() rejects pending checks and cancels the running task (no file left). A signal
+      // that landed while the facade was loading shuts it down at once ('abort' does not fire twice).
+      if (stopSignal.aborted) void vpc.shutdown();
+      else stopSignal.addEventListener('abort', () => void vpc.shutdown(), { once: true });
+      return vpc;
+    },
+  };
+}
+
+/**
+ * Aborts `stopController` (reason: VM_E_APP_SHUTTING_DOWN in `lang()`) on SIGINT/SIGTERM; returns the remover of the
+ * handlers. The error catalogue loads on demand, so the abort comes a moment after the OS signal, once it is there.
+ */
+export function stopOnSignals(stopController: AbortController, lang: () => Language): () => void {
+  const onSignal = () => {
+    void import('@vhdkit/vpc-errors').then(({ VpcError }) =>
+      stopController.abort(new VpcError('VM_E_APP_SHUTTING_DOWN', { lang: lang(), detail: 'vpc' })),
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
 
 /** Command-line paths resolved against `cwd` (CommandContext.userPath). */
 export function userPathResolver(cwd: string): (text: string) => string {

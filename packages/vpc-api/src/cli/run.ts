@@ -3,8 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Language } from '@vhdkit/vpc-errors';
 import type { CliIo } from './cli-io.js';
 import { absorbWriteErrors } from './cli-io.js';
-import type { CommandContext } from './command-context.js';
-import { userLocationResolver, userPathResolver } from './command-context.js';
+import type { ContextFactory } from './command-context.js';
+import { commandContext, stopOnSignals } from './command-context.js';
 import { registerCat, registerCheck, registerCompact, registerConvert, registerMerge, registerResize, registerSetParent, registerWrite } from './commands/chain.js';
 import { registerCreate, registerCreateDiff } from './commands/create.js';
 import { registerInfo } from './commands/info.js';
@@ -50,27 +50,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     helpWrites.push(new Promise((resolve) => io.stdout.write(text, resolve)));
   };
 
-  const context = (): CommandContext => {
+  const context: ContextFactory = () => {
     const options = program.opts<GlobalOptions>();
-    const lang = cliLanguage(options.lang, io.env);
-    return {
-      io,
-      lang,
-      json: wantsJson(options),
-      quiet: options.quiet === true,
-      stopSignal: stopController.signal,
-      userPath: userPathResolver(io.cwd),
-      userLocation: userLocationResolver(io.cwd),
-      virtualPc: async (extra = {}) => {
-        const { VirtualPC } = await import('../virtual-pc.js');
-        const vpc = new VirtualPC({ language: lang, ...(io.volumeProbe === undefined ? {} : { volumeProbe: io.volumeProbe }), ...extra });
-        // SIGINT/SIGTERM: shutdown() rejects pending checks and cancels the running task (no file left). A signal
-        // that landed while the facade was loading shuts it down at once ('abort' does not fire twice).
-        if (stopController.signal.aborted) void vpc.shutdown();
-        else stopController.signal.addEventListener('abort', () => void vpc.shutdown(), { once: true });
-        return vpc;
-      },
-    };
+    return commandContext(io, { lang: cliLanguage(options.lang, io.env), json: wantsJson(options), quiet: options.quiet === true }, stopController.signal, () => import('../virtual-pc.js'));
   };
 
   program
@@ -106,16 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerExport(program, context, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
 
-  // The error catalogue loads on demand, so the stop signal is aborted a moment after the OS signal, once it is there.
-  const onSignal = () => {
-    void import('@vhdkit/vpc-errors').then(({ VpcError }) =>
-      stopController.abort(new VpcError('VM_E_APP_SHUTTING_DOWN', { lang: lateLanguage(), detail: 'vpc' })),
-    );
-  };
-  if (io.handleSignals === true) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const removeStopSignals = io.handleSignals === true ? stopOnSignals(stopController, lateLanguage) : () => undefined;
   absorbWriteErrors([io.stdout, io.stderr]);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -137,10 +110,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const { reportFailure } = await import('./error-output.js');
     return reportFailure(io, error, lateLanguage(), wantsJson(program.opts<GlobalOptions>()));
   } finally {
-    if (io.handleSignals === true) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    removeStopSignals();
   }
 }
 
