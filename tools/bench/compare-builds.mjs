@@ -5,7 +5,6 @@
 // files: the chain read (stream with thread-pool reads and with blockingReads, copyDiskTo) and the metadata read of
 // a 2040 GiB image. Figures from different days cannot say whether code regressed or the machine changed; this can.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureInterleaved } from './lib/timing.mjs';
 import { repoRoot } from './lib/ours.mjs';
-import { createSink, qemuCreate, qemuRawToDynamic, writeRandomRaw } from './lib/images.mjs';
+import { createHashingSink, createSink, qemuCreate, qemuRawToDynamic, writeRandomRaw } from './lib/images.mjs';
 
 const { values: options } = parseArgs({
   options: { old: { type: 'string' }, runs: { type: 'string', default: '7' }, 'size-mib': { type: 'string', default: '1024' } },
@@ -56,19 +55,6 @@ async function copyThrough(diff, path, sink) {
   return sink;
 }
 
-function hashingSink() {
-  const sink = createSink();
-  const hash = createHash('sha256');
-  const write = sink._write.bind(sink);
-  sink._write = (chunk, encoding, callback) => {
-    hash.update(chunk);
-    write(chunk, encoding, callback);
-  };
-  sink._writev = undefined;
-  sink.digest = () => hash.digest('hex');
-  return sink;
-}
-
 const median = (samples) => samples.toSorted((a, b) => a - b)[Math.floor(samples.length / 2)];
 
 async function main() {
@@ -91,7 +77,7 @@ async function main() {
         ['stream-blocking', (sink) => streamThrough(diff, childPath, { blockingReads: true }, sink)],
         ['copyDiskTo', (sink) => copyThrough(diff, childPath, sink)],
       ]) {
-        const checked = await read(hashingSink());
+        const checked = await read(createHashingSink());
         if (checked.digest() !== rawSha256) throw new Error(`${name} ${label} read the wrong bytes`);
         contestants.push({ key: `${name} ${label}`, kind: 'MiB/s', run: () => read(createSink()) });
       }
