@@ -41,6 +41,10 @@ for (const command of ['info', 'create-diff', 'write']) {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
+    // Less to parse at each start (`vpc info`: 182 → 131 KB, ~5 ms of a ~50 ms budget); names are kept, so stack
+    // traces still read.
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
   });
 }
