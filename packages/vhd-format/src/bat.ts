@@ -39,25 +39,6 @@ export function decodeBatInto(bytes: Uint8Array, table: Uint32Array, firstEntry:
   return count;
 }
 
-/** The part of Node's Buffer class used here, looked up on the global object: this package imports nothing of Node. */
-interface HostBufferClass {
-  from(buffer: ArrayBufferLike, byteOffset: number, length: number): { swap32(): unknown };
-  prototype: { swap32?: unknown };
-}
-
-/**
- * The host's native in-place byte swap of 32-bit words (Node's `Buffer#swap32`), if it has one; undefined in a
- * browser, which then takes the loop. A million entries, decoded once per process before any JIT has warmed up,
- * cost the loop tens of milliseconds (a `vpc create-diff` on a 2040 GiB parent); the native swap about one.
- */
-function hostSwap32(): ((table: Uint32Array) => void) | undefined {
-  const host = (globalThis as { Buffer?: HostBufferClass }).Buffer;
-  if (typeof host?.from !== 'function' || typeof host.prototype?.swap32 !== 'function') return undefined;
-  return (table) => {
-    host.from(table.buffer, table.byteOffset, table.byteLength).swap32();
-  };
-}
-
 /** Whether this machine stores a Uint32Array's words little-endian (every Node.js platform does). */
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -70,11 +51,6 @@ const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] ===
 export function decodeBatInPlace(table: Uint32Array): Uint32Array {
   checkEntryCount(table.length);
   if (!HOST_IS_LITTLE_ENDIAN) return table;
-  const nativeSwap = hostSwap32();
-  if (nativeSwap !== undefined) {
-    nativeSwap(table);
-    return table;
-  }
   for (let index = 0; index < table.length; index++) {
     const word = table[index]!;
     table[index] = (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
