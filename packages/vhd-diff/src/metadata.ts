@@ -1,6 +1,7 @@
 import { VhdFormatError, readImage } from '@vhdkit/vhd-format';
 import type { DynamicHeader, Footer, FormatProblem, LocatorPath, RandomAccessSource, VhdImage } from '@vhdkit/vhd-format';
 import { VhdIoError } from './errors.js';
+import { swapWordsNatively } from './swap-words.js';
 import { openSource } from './source-location.js';
 import type { ImageLocation } from './source-location.js';
 
@@ -53,7 +54,7 @@ export async function readSourceMetadata(source: RandomAccessSource, options: Re
   const strict = options.strict ?? false;
   let image: VhdImage;
   try {
-    image = await readImage(source, { strict, bat: options.bat ?? true });
+    image = await readImage(source, { strict, bat: options.bat ?? true, swapWords: swapWordsNatively });
   } catch (error) {
     throw imageReadError(error, source.name, source.size, strict);
   }

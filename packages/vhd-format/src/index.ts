@@ -61,6 +61,7 @@ export {
 export type { ParentLocatorEntry, LocatorPlatformCode } from './parent-locator.js';
 
 export { batByteSize, decodeBat, decodeBatInPlace, encodeBat } from './bat.js';
+export type { SwapWords } from './bat.js';
 export { sectorBitmapByteSize, SectorBitmap } from './sector-bitmap.js';
 export type { SectorRun } from './sector-bitmap.js';
 

@@ -60,6 +60,21 @@ describe('BAT', () => {
     expect([...table]).toEqual([...decodeBat(stored, 4)]);
   });
 
+  it('hands the swap to a given swapWords, once, on the table itself', () => {
+    const stored = new Uint8Array([0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04]);
+    const table = new Uint32Array(3);
+    new Uint8Array(table.buffer).set(stored);
+    const calls: Uint32Array[] = [];
+    const swapWithDataView = (words: Uint32Array): void => {
+      calls.push(words);
+      const view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+      for (let index = 0; index < words.length; index++) view.setUint32(index * 4, view.getUint32(index * 4), true);
+    };
+    expect(decodeBatInPlace(table, swapWithDataView)).toBe(table);
+    expect(calls).toEqual([table]);
+    expect([...table]).toEqual([...decodeBat(stored, 3)]);
+  });
+
   it('decodes in place exactly like decodeBat for any bytes (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 4096 }).map((bytes) => bytes.subarray(0, bytes.length - (bytes.length % 4))), (bytes) => {

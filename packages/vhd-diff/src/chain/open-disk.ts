@@ -17,6 +17,7 @@ import { VhdIoError } from '../errors.js';
 import { ChainDisk } from './disk.js';
 import { chainError } from './errors.js';
 import { ImageFile } from './image-file.js';
+import { swapWordsNatively } from '../swap-words.js';
 import { fileParentResolver } from './resolve-parent.js';
 import { isHttpLocation, locationParentResolver, openHttpImage, openSource } from '../source-location.js';
 import type { OpenDiskOptions, VhdDisk } from './types.js';
@@ -123,7 +124,7 @@ function parentResolver(options: OpenDiskOptions, blockingReads: boolean): Paren
  */
 async function readLayer(source: RandomAccessSource, isTop: boolean): Promise<VhdImage> {
   try {
-    return await readImage(source, { bat: true });
+    return await readImage(source, { bat: true, swapWords: swapWordsNatively });
   } catch (error) {
     const mapped = imageReadError(error, source.name, source.size, false);
     if (isTop || !(mapped instanceof VhdIoError) || mapped.code !== 'NOT_A_VHD') throw mapped;

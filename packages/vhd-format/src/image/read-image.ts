@@ -12,6 +12,7 @@
  */
 import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
 import { decodeBatInPlace } from '../bat.js';
+import type { SwapWords } from '../bat.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
 import type { DynamicHeader } from '../dynamic-header.js';
 import { VhdFormatError } from '../errors.js';
@@ -74,6 +75,8 @@ export interface ReadImageOptions {
   strict?: boolean;
   /** Read the block allocation table (default true). */
   bat?: boolean;
+  /** The host's native in-place byte swap, used when the table is decoded (see SwapWords); a loop otherwise. */
+  swapWords?: SwapWords;
   signal?: AbortSignal;
 }
 
@@ -195,7 +198,7 @@ class ImageReader {
       this.damage('TABLE_OUT_OF_RANGE', offset, message);
     }
     image.parentLocatorPaths = await this.readLocatorPaths(header, image.rejectedLocators);
-    if (this.options.bat ?? true) defineLazyBat(image, await this.readStoredBat(header));
+    if (this.options.bat ?? true) defineLazyBat(image, await this.readStoredBat(header), this.options.swapWords);
   }
 
   private async readHeader(headerOffset: number, dataAreaEnd: number, image: VhdImage): Promise<DynamicHeader> {
@@ -317,7 +320,7 @@ export function undecodedBat(image: VhdImage): Uint32Array | undefined {
  * an image pays only for reading the table, and a caller that never looks an entry up (metadata for display, a
  * size check) never pays for decoding a million entries. Only a stored table whose size was checked comes here.
  */
-function defineLazyBat(image: VhdImage, stored: Uint32Array): void {
+function defineLazyBat(image: VhdImage, stored: Uint32Array, swapWords: SwapWords | undefined): void {
   const settle = (table: Uint32Array | undefined): void => {
     undecodedTables.delete(image);
     Object.defineProperty(image, 'bat', { value: table, writable: true, enumerable: true, configurable: true });
@@ -327,7 +330,7 @@ function defineLazyBat(image: VhdImage, stored: Uint32Array): void {
     enumerable: true,
     configurable: true,
     get(): Uint32Array {
-      const table = decodeBatInPlace(stored);
+      const table = decodeBatInPlace(stored, swapWords);
       settle(table);
       return table;
     },
