@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, readFile, readlink, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '@vhdkit/test-support';
+import { tempDir, withSmallVolume } from '@vhdkit/test-support';
 import {
   VhdIoError,
   createDifferencingDisk,
@@ -177,15 +177,7 @@ describe('never replacing a file', () => {
 
 /** A 1 MiB tmpfs: too small for the 4 MiB BAT of a 2040 GiB image, so writing fails with ENOSPC. */
 async function withTinyVolume(use: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await freshFolder(`tiny-${Math.random().toString(16).slice(2)}`);
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
-  expect(mounted.status, `mount -t tmpfs failed (needs root): ${mounted.stderr}`).toBe(0);
-  try {
-    await use(dir);
-  } finally {
-    execFileSync('umount', [dir]);
-    await rmdir(dir);
-  }
+  await withSmallVolume(await freshFolder(`tiny-${Math.random().toString(16).slice(2)}`), 2 ** 20, use);
 }
 
 describe('a failing write', () => {

@@ -1,9 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testFolder } from '@vhdkit/test-support';
+import { testFolder, withSmallVolume } from '@vhdkit/test-support';
 import { VhdIoError, check, createDifferencingDisk, exportToFile, importRaw, openDisk } from '../src/index.js';
 import { WriteBehind, ringBuffersFor } from '../src/write-behind.js';
 import { listFolder } from './create-support.js';
@@ -30,17 +29,9 @@ async function contentOf(imagePath: string): Promise<Buffer> {
   }
 }
 
-/** A tmpfs of `bytes` (the tests run as root, as create-safety's do): writes past it fail with ENOSPC. */
-async function withSmallVolume(bytes: number, use: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await folder.nextFolder();
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { encoding: 'utf8' });
-  expect(mounted.status, `mount -t tmpfs failed (needs root): ${mounted.stderr}`).toBe(0);
-  try {
-    await use(dir);
-  } finally {
-    execFileSync('umount', [dir]);
-    await rmdir(dir);
-  }
+/** A tmpfs of `bytes` in a fresh folder: writes past it fail with ENOSPC. */
+async function withVolumeOf(bytes: number, use: (dir: string) => Promise<void>): Promise<void> {
+  await withSmallVolume(await folder.nextFolder(), bytes, use);
 }
 
 async function expectDiskFull(promise: Promise<unknown>): Promise<void> {
@@ -109,7 +100,7 @@ describe('WriteBehind', () => {
   });
 
   it('a failed write fails the next call with a VhdIoError; settle() waits for the rest without throwing', async () => {
-    await withSmallVolume(4 * MiB, async (dir) => {
+    await withVolumeOf(4 * MiB, async (dir) => {
       const path = join(dir, 'full.bin');
       const handle = await open(path, 'w');
       try {
@@ -158,7 +149,7 @@ describe('importRaw through the ring', { timeout: 60_000 }, () => {
   it.each(['dynamic', 'fixed'] as const)('%s onto a volume that fills up mid-copy: IO with ENOSPC as the cause, no file left', async (type) => {
     const rawPath = folder.nextPath('big.raw');
     await writeFile(rawPath, randomBytes(24 * MiB));
-    await withSmallVolume(6 * MiB, async (dir) => {
+    await withVolumeOf(6 * MiB, async (dir) => {
       await expectDiskFull(importRaw(rawPath, join(dir, 'd.vhd'), { type }));
       expect(await listFolder(dir)).toEqual([]);
     });
@@ -214,7 +205,7 @@ describe('exportToFile through the ring', { timeout: 60_000 }, () => {
 
   it('onto a volume that fills up mid-copy: IO with ENOSPC as the cause, no file left', async () => {
     const { child } = await chain();
-    await withSmallVolume(8 * MiB, async (dir) => {
+    await withVolumeOf(8 * MiB, async (dir) => {
       await expectDiskFull(exportToFile(child, join(dir, 'x.vhd'), { type: 'dynamic' }));
       expect(await listFolder(dir)).toEqual([]);
     });

@@ -5,3 +5,4 @@ export { tempDir, sha256File, sha256Bytes, run, type RunResult } from './files.j
 export { testFolder, type TestFolder } from './test-folders.js';
 export { nginx, startNginx, NGINX_BINARY, type NginxServer, type NginxLocation, type NginxProbe } from './nginx.js';
 export { expectRejection } from './rejections.js';
+export { withSmallVolume } from './small-volume.js';
