@@ -42,19 +42,20 @@ export async function inspectParent(parentPath: string, lang: Language): Promise
 /**
  * The parent's metadata and guest format from one opening of its chain: the metadata is the opened top's (the same
  * lenient read as readImageMetadata), so the table of a 2040 GiB parent is read and decoded once, not twice. When
- * the chain does not open, the checks run one by one as before, so each failure keeps its own HRESULT and detail.
+ * the chain does not open, the parent's own metadata is checked first, so that a damaged parent fails with its own
+ * HRESULT and detail; only a parent that passes fails with the chain's error.
  */
 async function readParent(parentPath: string, lang: Language): Promise<{ metadata: ImageMetadata; guest: GuestVolumeFormat }> {
   let disk;
   try {
     disk = await openDisk(parentPath);
-  } catch {
-    const metadata = await readParentMetadata(parentPath, lang);
-    return { metadata, guest: await readGuestFormat(parentPath, lang) };
+  } catch (error) {
+    await readParentMetadata(parentPath, lang);
+    throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
   }
   try {
     refuseDamagedParent(parentPath, disk.metadata, lang);
-    return { metadata: disk.metadata, guest: await readGuestFormatOf(disk, parentPath, lang) };
+    return { metadata: disk.metadata, guest: await readGuestFormat(disk, parentPath, lang) };
   } finally {
     await disk.close();
   }
@@ -84,23 +85,8 @@ function refuseDamagedParent(parentPath: string, metadata: ImageMetadata, lang: 
   }
 }
 
-/** Opens the chain read-only (validating every link) and reads its sector 0 for the guest partition table. */
-async function readGuestFormat(parentPath: string, lang: Language): Promise<GuestVolumeFormat> {
-  let disk;
-  try {
-    disk = await openDisk(parentPath);
-  } catch (error) {
-    throw toVpcError(error, { lang, detail: notAVhdDetail(parentPath, error, lang) });
-  }
-  try {
-    return await readGuestFormatOf(disk, parentPath, lang);
-  } finally {
-    await disk.close();
-  }
-}
-
 /** Sector 0 of the opened chain, for the guest partition table. */
-async function readGuestFormatOf(disk: VhdDisk, parentPath: string, lang: Language): Promise<GuestVolumeFormat> {
+async function readGuestFormat(disk: VhdDisk, parentPath: string, lang: Language): Promise<GuestVolumeFormat> {
   try {
     const firstSector = new Uint8Array(SECTOR_SIZE);
     const bytesRead = await disk.read(firstSector, 0);
