@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import type { ImageMetadata } from '@vhdkit/vhd-diff';
-import { MAX_CHAIN_DEPTH, isHttpLocation, openReadOnly, readImageMetadata, readParentMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
+import { FileSource, MAX_CHAIN_DEPTH, isHttpLocation, readImageMetadata, readParentMetadata, readSourceMetadata, resolveParentPath } from '@vhdkit/vhd-diff';
 import type { DiskTypeName, DynamicHeader, Footer } from '@vhdkit/vhd-diff';
 import {
   DYNAMIC_HEADER_SIZE,
@@ -226,49 +227,46 @@ export async function readImageInfoWithMetadata(path: string): Promise<{ metadat
 const COUNT_READ_BYTES = 256 * 1024;
 
 /**
- * A local image's metadata read without its table, and the table's used entries counted from the file through one
- * small buffer. The table of a 2040 GiB disk is 4 MiB, and fresh memory is costly to fault in and then to touch on
- * some machines (tens of milliseconds for `vpc info`, more than the rest of its work). Undefined whenever this
- * cannot stand for the full read (a URL, a table the full read refuses, any failure): the caller then reads as
- * before, which gives the same report or the same error.
+ * A local image's metadata read without its table, and the table's used entries counted from the same open file
+ * through one small buffer. The table of a 2040 GiB disk is 4 MiB, and fresh memory is costly to fault in and then
+ * to touch on some machines (tens of milliseconds for `vpc info`, more than the rest of its work). Undefined
+ * whenever this cannot stand for the full read (a URL, a table the full read refuses, any failure): the caller then
+ * reads as before, which gives the same report or the same error.
  */
 async function readCountingInFile(path: string): Promise<{ metadata: ImageMetadata; allocatedBlocks: number | null } | undefined> {
   if (isHttpLocation(path)) return undefined;
-  let metadata: ImageMetadata;
+  let source: FileSource;
   try {
-    metadata = await readImageMetadata(path, { bat: false });
+    source = await FileSource.open(resolve(path));
   } catch {
     return undefined;
   }
-  const { header } = metadata;
-  if (header === undefined) return { metadata, allocatedBlocks: null };
-  // Read with its table, such an image is refused (read without, it is recorded as damage).
-  if (metadata.problems.some((problem) => problem.code === 'TABLE_OUT_OF_RANGE')) return undefined;
   try {
-    return { metadata, allocatedBlocks: await countAllocatedInFile(metadata.path, header.tableOffset, header.maxTableEntries) };
+    const metadata = await readSourceMetadata(source, { bat: false });
+    const { header } = metadata;
+    if (header === undefined) return { metadata, allocatedBlocks: null };
+    // Read with its table, such an image is refused (read without, it is recorded as damage).
+    if (metadata.problems.some((problem) => problem.code === 'TABLE_OUT_OF_RANGE')) return undefined;
+    return { metadata, allocatedBlocks: await countAllocatedInFile(source, header.tableOffset, header.maxTableEntries) };
   } catch {
     return undefined;
+  } finally {
+    await source.close().catch(() => undefined);
   }
 }
 
-/** Used entries of the `entries`-entry table at `tableOffset` of the file, read a slice at a time. */
-async function countAllocatedInFile(path: string, tableOffset: number, entries: number): Promise<number> {
-  const handle = await openReadOnly(path);
-  try {
-    const words = new Uint32Array(Math.min(COUNT_READ_BYTES / 4, entries));
-    const buffer = Buffer.from(words.buffer);
-    let count = 0;
-    for (let done = 0; done < entries; ) {
-      const slice = Math.min(words.length, entries - done);
-      const { bytesRead } = await handle.read(buffer, 0, slice * 4, tableOffset + done * 4);
-      if (bytesRead !== slice * 4) throw new Error(`the table of ${path} ends early`);
-      count += countAllocated(words.subarray(0, slice))!;
-      done += slice;
-    }
-    return count;
-  } finally {
-    await handle.close();
+/** Used entries of the `entries`-entry table at `tableOffset` of the file, read a slice at a time (a short file throws). */
+async function countAllocatedInFile(source: FileSource, tableOffset: number, entries: number): Promise<number> {
+  const words = new Uint32Array(Math.min(COUNT_READ_BYTES / 4, entries));
+  const bytes = new Uint8Array(words.buffer);
+  let count = 0;
+  for (let done = 0; done < entries; ) {
+    const slice = Math.min(words.length, entries - done);
+    await source.readInto(bytes.subarray(0, slice * 4), tableOffset + done * 4);
+    count += countAllocated(words.subarray(0, slice))!;
+    done += slice;
   }
+  return count;
 }
 
 /** The chain below `report` as far as it resolves: each ancestor's path and type (for the text output). */
