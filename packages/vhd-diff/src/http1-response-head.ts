@@ -22,8 +22,8 @@ export type ResponseHead =
   | { kind: 'malformed'; reason: string };
 
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
-/** RFC 9110 §5.6.2 token characters. */
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field name: RFC 9110 §5.6.2 token characters (responses read and requests sent check names alike). */
+export const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d+$/;
 
 class FieldMap implements HttpHeaderLookup {

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { VhdSourceError } from '@vhdkit/vhd-format';
 import type { HttpHeaderLookup, RangeRequest, RangeResponse, RangeTransport } from '@vhdkit/vhd-format';
-import { parseResponseHead } from './http1-response-head.js';
+import { FIELD_NAME, parseResponseHead } from './http1-response-head.js';
 
 /** Bytes per socket read; large enough that a 2 MiB body takes few reads, small enough to stay in the CPU cache. */
 const READ_BUFFER_BYTES = 256 * 1024;
@@ -270,7 +270,6 @@ class ConnectionPool {
 }
 
 const HEADER_VALUE = /^[^\r\n\0]*$/;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Request line and Host for `url`, or undefined when this client does not handle it (not plain http, credentials). */
 function targetOf(url: URL): Target | undefined {
@@ -283,7 +282,7 @@ function targetOf(url: URL): Target | undefined {
 function headerLines(headers: Record<string, string>): string {
   let lines = '';
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
+    if (!FIELD_NAME.test(name) || !HEADER_VALUE.test(value)) throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
     lines += `${name}: ${value}\r\n`;
   }
   return lines;
