@@ -43,6 +43,8 @@ export class WriteBehind {
   readonly #handle: FileHandle;
   readonly #path: string;
   readonly #free: Uint8Array[];
+  /** Each ring buffer by its memory: a queued part that is (a view of) one gives that buffer back once written. */
+  readonly #ring: Map<ArrayBufferLike, Uint8Array>;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #flushBehind: FlushBehind;
   readonly #waiting: (() => void)[] = [];
@@ -54,6 +56,7 @@ export class WriteBehind {
     this.#handle = handle;
     this.#path = path;
     this.#free = Array.from({ length: ring.buffers }, () => new Uint8Array(ring.bufferBytes));
+    this.#ring = new Map(this.#free.map((buffer) => [buffer.buffer, buffer]));
     this.#flushBehind = new FlushBehind(handle);
   }
 
@@ -77,10 +80,10 @@ export class WriteBehind {
   }
 
   /**
-   * Queues `parts` (consecutive bytes) at `position`. `owned`, a ring buffer among them, returns to the ring once
-   * written; the other parts must stay unchanged until `drain()`.
+   * Queues `parts` (consecutive bytes) at `position`. A part that is a ring buffer, or a view of one, returns that
+   * buffer to the ring once written; the other parts must stay unchanged until `drain()`.
    */
-  write(parts: readonly Uint8Array[], position: number, owned?: Uint8Array): void {
+  write(parts: readonly Uint8Array[], position: number): void {
     this.#throwIfFailed();
     const bytes = parts.reduce((sum, part) => sum + part.length, 0);
     let batch = this.#batch;
@@ -89,8 +92,11 @@ export class WriteBehind {
       batch = undefined;
     }
     batch ??= this.#batch = { parts: [], owned: [], position, bytes: 0 };
-    batch.parts.push(...parts);
-    if (owned !== undefined) batch.owned.push(owned);
+    for (const part of parts) {
+      batch.parts.push(part);
+      const owned = this.#ring.get(part.buffer);
+      if (owned !== undefined) batch.owned.push(owned);
+    }
     batch.bytes += bytes;
     if (batch.bytes >= WRITE_BATCH_BYTES) this.#dispatch();
     this.#wake();

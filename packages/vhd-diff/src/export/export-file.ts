@@ -35,21 +35,13 @@ export async function exportToFile(
     await publishNewFile(
       path,
       async (handle) => {
-        const writer = new WriteBehind(handle, path, { buffers: ringBuffersFor(planned.chunkBytes), bufferBytes: planned.chunkBytes });
         // Chunks read into the ring go back to it once written; the plan's own (head, footer) are only written.
-        const lent = new Map<ArrayBufferLike, Uint8Array>();
-        const ringBuffer = async (): Promise<Uint8Array> => {
-          const buffer = await writer.buffer();
-          lent.set(buffer.buffer, buffer);
-          return buffer;
-        };
+        const writer = new WriteBehind(handle, path, { buffers: ringBuffersFor(planned.chunkBytes), bufferBytes: planned.chunkBytes });
         let position = 0;
         options.onProgress?.({ bytesWritten: 0, totalBytes: planned.length });
         try {
-          for await (const chunk of planned.reusedChunks(ringBuffer)) {
-            const owned = lent.get(chunk.buffer);
-            lent.delete(chunk.buffer);
-            writer.write([chunk], position, owned);
+          for await (const chunk of planned.reusedChunks(() => writer.buffer())) {
+            writer.write([chunk], position);
             position += chunk.length;
             options.onProgress?.({ bytesWritten: position, totalBytes: planned.length });
           }

@@ -78,7 +78,7 @@ export class DynamicOutput implements ChunkRing {
     const diskBytes = this.#virtualSize ?? Math.ceil((chunk.position + chunk.validBytes) / SECTOR_SIZE) * SECTOR_SIZE;
     const bitmap = diskBytes >= chunk.position + this.#blockSize ? this.#fullBitmap : fullBlockBitmap(blockIndex, this.#blockSize, diskBytes);
     const offset = this.#firstBlockOffset + this.#storedBlocks * this.#blockSpanBytes;
-    this.#writer.write([bitmap, chunk.bytes], offset, chunk.bytes);
+    this.#writer.write([bitmap, chunk.bytes], offset);
     this.#bat[blockIndex] = offset / SECTOR_SIZE;
     this.#storedBlocks++;
   }

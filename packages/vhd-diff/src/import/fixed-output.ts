@@ -40,7 +40,7 @@ export class FixedOutput implements ChunkRing {
       this.#writer.release(chunk.bytes);
       return;
     }
-    this.#writer.write([data], chunk.position, chunk.bytes);
+    this.#writer.write([data], chunk.position);
   }
 
   /** Waits for the writes in flight (after a failure or abort, before the file is closed and removed). */
