@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { RandomAccessSource, ReadOptions } from '@vhdkit/vhd-format';
 import { VhdIoError, toVhdIoError } from './errors.js';
-import { openImageHandle } from './open-image.js';
+import { openImageFile, openImageHandle } from './open-image.js';
 import { readFully, readFullySync, readGatheredFully, readGatheredFullySync } from './file-io.js';
 
 /**
@@ -41,23 +41,14 @@ export class FileSource implements RandomAccessSource {
 
   /** `path` must be absolute: it is the source's name, which parents' relative locators resolve against. */
   static async open(path: string, options: FileSourceOptions = {}): Promise<FileSource> {
-    const handle = options.writable ? await openReadWrite(path) : await openReadOnly(path);
-    try {
-      const stats = await handle.stat().catch((error: unknown) => {
-        throw toVhdIoError(error, 'reading the size of', path);
-      });
-      if (!stats.isFile()) {
-        throw new VhdIoError('NOT_A_VHD', `${path} is not a VHD: it is not a regular file`, { path, params: { reason: 'not-a-file', path } });
-      }
-      return new FileSource(path, handle, stats, options.blockingReads ?? false);
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      throw error;
-    }
+    const { handle, stats } = await openImageFile(path, options.writable ? 'write' : 'read');
+    return new FileSource(path, handle, stats, options.blockingReads ?? false);
   }
 
   async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    const bytes = new Uint8Array(length);
+    // Not zeroed first (the BAT is 4 MiB): readInto fills every byte or throws, so nothing unread is ever handed out.
+    // Unpooled, so the buffer's ArrayBuffer holds these bytes only.
+    const bytes = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     await this.readInto(bytes, offset, options);
     return bytes;
   }
@@ -113,9 +104,4 @@ export class FileSource implements RandomAccessSource {
       throw toVhdIoError(error, 'reading', this.name);
     }
   }
-}
-
-/** Read-write, with the same refusal of anything but a regular file. */
-async function openReadWrite(path: string): Promise<FileHandle> {
-  return openImageHandle(path, 'write');
 }

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { VhdIoError, isErrnoError, toVhdIoError } from './errors.js';
 
 /**
@@ -9,6 +10,11 @@ import { VhdIoError, isErrnoError, toVhdIoError } from './errors.js';
  * keeps reads from touching the access time; the kernel allows it only to the file's owner, so it is dropped when refused.
  */
 export async function openImageHandle(path: string, mode: 'read' | 'write'): Promise<FileHandle> {
+  return (await openImageFile(path, mode)).handle;
+}
+
+/** openImageHandle, with the stats it proved the file with (callers need its size and time: no second fstat). */
+export async function openImageFile(path: string, mode: 'read' | 'write'): Promise<{ handle: FileHandle; stats: Stats }> {
   const base = (mode === 'read' ? constants.O_RDONLY : constants.O_RDWR) | constants.O_NONBLOCK;
   const noAtime = mode === 'read' ? (constants as { O_NOATIME?: number }).O_NOATIME : undefined;
   let handle: FileHandle | undefined;
@@ -27,7 +33,7 @@ export async function openImageHandle(path: string, mode: 'read' | 'write'): Pro
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw notARegularFile(path);
-    return handle;
+    return { handle, stats };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw toVhdIoError(error, 'reading the type of', path);

@@ -6,6 +6,7 @@ import { sharedFixtures } from '@vhdkit/test-support';
 import {
   BlockPlacement,
   DYNAMIC_HEADER_FIELDS,
+  DYNAMIC_HEADER_SIZE,
   FOOTER_FIELDS,
   FOOTER_SIZE,
   LOCATOR_ENTRY_SIZE,
@@ -191,6 +192,31 @@ describe('readImage on a well-formed image', () => {
     expect(image.bat).toBeUndefined();
     expect(reads.some((read) => read.offset === built.header.tableOffset)).toBe(false);
   });
+  it('reads the trailing footer and the first 1.5 KiB together, and takes a header at 512 from them', async () => {
+    const built = childImage();
+    const { source, reads } = recording(bytesSource(built.bytes));
+    const image = await readImage(source, { strict: true });
+    expect(reads.slice(0, 2)).toEqual([{ offset: built.bytes.length - FOOTER_SIZE, length: FOOTER_SIZE }, { offset: 0, length: 1536 }]);
+    expect(reads.some((read) => read.offset === HEADER_OFFSET)).toBe(false);
+    expect(image.header).toEqual(built.header);
+  });
+
+  it('reads a dynamic header that lies past the first 1.5 KiB on its own', async () => {
+    const built = childImage();
+    const headerAt = built.bytes.length - FOOTER_SIZE;
+    const footer = encodeFooter({ ...built.footer, dataOffset: BigInt(headerAt) });
+    const bytes = new Uint8Array(built.bytes.length + DYNAMIC_HEADER_SIZE);
+    bytes.set(built.bytes.subarray(0, headerAt));
+    bytes.fill(0, HEADER_OFFSET, HEADER_OFFSET + DYNAMIC_HEADER_SIZE); // no header left where writers usually put it
+    bytes.set(built.bytes.subarray(HEADER_OFFSET, HEADER_OFFSET + DYNAMIC_HEADER_SIZE), headerAt);
+    bytes.set(footer, 0);
+    bytes.set(footer, headerAt + DYNAMIC_HEADER_SIZE);
+    const { source, reads } = recording(bytesSource(bytes));
+    const image = await readImage(source, { strict: true });
+    expect(image.headerOffset).toBe(headerAt);
+    expect(image.header).toEqual(built.header);
+    expect(reads).toContainEqual({ offset: headerAt, length: DYNAMIC_HEADER_SIZE });
+  });
 });
 
 describe('readImage refuses what it cannot read safely (every mode)', () => {
@@ -218,7 +244,8 @@ describe('readImage refuses what it cannot read safely (every mode)', () => {
     const error = await formatError(readImage(source));
     expect(error.code).toBe('TABLE_OUT_OF_RANGE');
     expect(error.offset).toBe(HEADER_OFFSET + H.tableOffset.offset);
-    expect(reads.every((read) => read.length <= 1024)).toBe(true);
+    // The largest read is the image's first 1.5 KiB (footer copy and header, read with the trailing footer).
+    expect(Math.max(...reads.map((read) => read.length))).toBe(1536);
     // Read for display without the BAT, the header is still shown and the table recorded as damaged.
     const withoutBat = await readImage(bytesSource(bytes), { bat: false });
     expect(withoutBat.header?.maxTableEntries).toBe(4 * 1024 * 1024);

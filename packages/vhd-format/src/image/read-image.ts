@@ -91,10 +91,18 @@ const H = DYNAMIC_HEADER_FIELDS;
 /** Header problems that steer reading: fatal in every mode. */
 const STEERING_HEADER_CODES: ReadonlySet<VhdFormatErrorCode> = new Set(['BAD_BLOCK_SIZE', 'TABLE_OUT_OF_RANGE']);
 const BLOCK_SIZE_ONLY: ReadonlySet<VhdFormatErrorCode> = new Set(['BAD_BLOCK_SIZE']);
+/**
+ * The image's first bytes, read together with the trailing footer: the footer copy, then the dynamic header, which
+ * every known writer (Windows, QEMU, vhd-util, VirtualBox) places right after it at offset 512. One round trip to the
+ * source instead of two in a row; a header placed elsewhere is read on its own.
+ */
+const HEAD_BYTES = FOOTER_SIZE + DYNAMIC_HEADER_SIZE;
 
 class ImageReader {
   private readonly problems: FormatProblem[] = [];
   private readonly strict: boolean;
+  /** The first HEAD_BYTES of the image (fewer when it is shorter), read with the trailing footer. */
+  private head: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly source: RandomAccessSource,
@@ -146,7 +154,9 @@ class ImageReader {
       throw new VhdFormatError('NO_FOOTER', 0, `the image is ${size} bytes, shorter than a VHD footer`);
     }
     const tailLength = Math.min(FOOTER_SIZE, size);
-    const tail = await this.bytes(size - tailLength, tailLength);
+    const headLength = Math.min(HEAD_BYTES, size - tailLength);
+    const [tail, head] = await Promise.all([this.bytes(size - tailLength, tailLength), headLength > 0 ? this.bytes(0, headLength) : this.head]);
+    this.head = head;
     // A footer's warnings (a 511-byte footer, a size above 2040 GiB) do not make the image harder to read: they are
     // left to the checker, which reports each once.
     if (this.strict) {
@@ -156,7 +166,7 @@ class ImageReader {
     }
     const trailing = decodeTrailingFooter(tail, size);
     if (!('error' in trailing) && !isDamagedFooter(trailing.decoded.problems)) return { footer: trailing.decoded.value, trailing };
-    const copy = size >= 2 * FOOTER_SIZE ? usableFooterCopy(await this.bytes(0, FOOTER_SIZE)) : undefined;
+    const copy = size >= 2 * FOOTER_SIZE ? usableFooterCopy(head.subarray(0, FOOTER_SIZE)) : undefined;
     if (copy) {
       const why = 'error' in trailing ? trailing.error.message : trailing.decoded.problems.map((problem) => problem.message).join('; ');
       const code = 'error' in trailing ? trailing.error.code : (footerDamage(trailing.decoded.problems)?.code ?? 'BAD_CHECKSUM');
@@ -202,7 +212,8 @@ class ImageReader {
   }
 
   private async readHeader(headerOffset: number, dataAreaEnd: number, image: VhdImage): Promise<DynamicHeader> {
-    const bytes = await this.bytes(headerOffset, DYNAMIC_HEADER_SIZE);
+    const headerEnd = headerOffset + DYNAMIC_HEADER_SIZE;
+    const bytes = headerEnd <= this.head.length ? this.head.subarray(headerOffset, headerEnd) : await this.bytes(headerOffset, DYNAMIC_HEADER_SIZE);
     let decoded;
     try {
       // The data area bounds the BAT and the locator data: the decoder applies those rules with this size.
@@ -242,21 +253,17 @@ class ImageReader {
     return paths;
   }
 
-  /** The table's stored (big-endian) words, read straight into the table's own memory: held once, decoded lazily. */
+  /**
+   * The table's stored (big-endian) words, held once and decoded lazily where they lie (defineLazyBat). They are read
+   * into memory the source makes (`read` hands its buffer to the caller): a file source need not zero 4 MiB that
+   * the read overwrites at once, and a Blob's bytes are not copied a second time.
+   */
   private async readStoredBat(header: DynamicHeader): Promise<Uint32Array> {
     // The header decoder has bounded maxTableEntries (MAX_TABLE_ENTRIES) and placed the table inside the data area.
-    if (!this.source.readInto) {
-      // Such a source (a Blob) makes fresh memory for every read, which the caller owns: keep the stored table where
-      // it lies (defineLazyBat decodes it there) instead of allocating the table and copying into it (fresh memory
-      // is costly to fault in, in a browser too).
-      const bytes = await this.bytes(header.tableOffset, header.maxTableEntries * 4);
-      if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, header.maxTableEntries);
-      const table = new Uint32Array(header.maxTableEntries);
-      new Uint8Array(table.buffer).set(bytes);
-      return table;
-    }
+    const bytes = await this.bytes(header.tableOffset, header.maxTableEntries * 4);
+    if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, header.maxTableEntries);
     const table = new Uint32Array(header.maxTableEntries);
-    await this.readIntoTarget(new Uint8Array(table.buffer), header.tableOffset);
+    new Uint8Array(table.buffer).set(bytes);
     return table;
   }
 
@@ -271,15 +278,6 @@ class ImageReader {
     const bytes = await this.source.read(offset, length, { signal: this.options.signal });
     if (bytes.length !== length) throw shortRead(offset, length, bytes.length);
     return bytes;
-  }
-
-  private async readIntoTarget(target: Uint8Array, offset: number): Promise<void> {
-    throwIfAborted(this.options.signal);
-    if (this.source.readInto) {
-      await this.source.readInto(target, offset, { signal: this.options.signal });
-      return;
-    }
-    target.set(await this.bytes(offset, target.length));
   }
 }
 
