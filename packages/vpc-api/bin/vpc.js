@@ -7,8 +7,8 @@
 //
 // It is CommonJS (bin/package.json) so that `vpc --version`, which scripts call to probe for the tool, is answered
 // before Node's ESM loader, the bundle and commander are loaded: on Node 20 those cost more than the version's
-// whole start-up budget. `vpc info`, `vpc create-diff` and `vpc write` in their plain shapes (src/cli/fast-path.ts)
-// run from CommonJS bundles for the same reason. Any other command, or a version write that fails, goes through the full CLI.
+// whole start-up budget. `vpc info`, `vpc create-diff`, `vpc write` and `vpc cat` in their plain shapes
+// (src/cli/fast-path.ts) run from CommonJS bundles for the same reason. Any other command, or a version write that fails, goes through the full CLI.
 'use strict';
 const { writeSync } = require('node:fs');
 
@@ -25,13 +25,13 @@ function printedVersion() {
 }
 
 /**
- * `vpc info`, `vpc create-diff` and `vpc write` in their plain shapes run from a CommonJS bundle of their own
+ * `vpc info`, `vpc create-diff`, `vpc write` and `vpc cat` in their plain shapes run from a CommonJS bundle of their own
  * (src/cli/fast-path.ts), which answers undefined for any other shape. The command is the first word that is not
  * an option (global options come before it and take no value in the fast shapes).
  */
 function fastPathRun() {
   const command = argv.find((argument) => !argument.startsWith('-'));
-  if (command !== 'info' && command !== 'create-diff' && command !== 'write') return undefined;
+  if (command !== 'info' && command !== 'create-diff' && command !== 'write' && command !== 'cat') return undefined;
   const { processIo, runFastPath } = require(`../dist/cli-bundle/fast-${command}.cjs`);
   return runFastPath(argv, processIo());
 }

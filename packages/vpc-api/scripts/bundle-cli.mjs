@@ -29,10 +29,10 @@ await build({
   banner: { js: "import { createRequire as vpcCreateRequire } from 'node:module'; const require = vpcCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
-// The bin's fast paths for `vpc info` and `vpc create-diff` (src/cli/fast-path.ts), one CommonJS file each: loading
+// The bin's fast paths for `vpc info`, `create-diff`, `write` and `cat` (src/cli/fast-path.ts), one CommonJS file each: loading
 // them needs no ESM loader, which on Node 20 costs more than those commands' own work, and each holds only what its
 // command reaches (esbuild drops the rest), since compiling a file costs in proportion to its size.
-for (const command of ['info', 'create-diff', 'write']) {
+for (const command of ['info', 'create-diff', 'write', 'cat']) {
   await build({
     absWorkingDir: packageRoot,
     entryPoints: [`dist/cli/fast-${command}.js`],

@@ -11,7 +11,7 @@ import { fastCommand } from '../src/cli/fast-path.js';
 import type { CliRun } from './helpers.js';
 import { CLI_BIN, MIB, PACKAGE_ROOT, failureLine, makeDynamic, runVpc } from './helpers.js';
 
-// The bin runs plain `vpc info` and `vpc create-diff` from CommonJS bundles of their own (src/cli/fast-path.ts).
+// The bin runs plain `vpc info`, `create-diff`, `write` and `cat` from CommonJS bundles of their own (src/cli/fast-path.ts).
 // Each case here runs the same command line through the bin and through the full CLI (runCli, as the volume fixture
 // runs it) and expects the same exit code, stdout and stderr; the preloaded recorder says which path ran.
 
@@ -46,6 +46,7 @@ async function viaBin(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdi
   const stdin = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
   const result = spawnSync(process.execPath, ['-r', RECORDER, CLI_BIN, ...args], {
     stdio: [stdin, 'pipe', 'pipe'],
+    maxBuffer: 1 << 28, // `cat` writes the whole disk
     cwd: dir,
     env: { ...process.env, LC_ALL: undefined, LC_MESSAGES: undefined, LANG: 'C.UTF-8', ...env, VPC_TEST_LOADED: record },
   });
@@ -63,6 +64,7 @@ const withoutIdentity = (info: Record<string, unknown>) => ({
 });
 
 const comparable = (run: CliRun) => ({ status: run.status, stdout: run.stdout, stderr: run.stderr });
+const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('fastCommand: the command lines the fast path takes', () => {
   it.each([
@@ -73,6 +75,7 @@ describe('fastCommand: the command lines the fast path takes', () => {
     [['write', 'a.vhd', '--offset', '4M'], { command: 'write', operands: ['a.vhd'], values: { offset: '4M' }, json: false, quiet: false }],
     [['write', '--offset=0', '--input', '-', 'a.vhd'], { command: 'write', operands: ['a.vhd'], values: { offset: '0', input: '-' }, json: false, quiet: false }],
     [['-q', 'write', 'a.vhd', '--input=in.raw', '--offset', '1'], { command: 'write', operands: ['a.vhd'], values: { input: 'in.raw', offset: '1' }, json: false, quiet: true }],
+    [['cat', 'a.vhd'], { command: 'cat', operands: ['a.vhd'], values: {}, json: false, quiet: false }],
   ])('%j', (argv, expected) => {
     expect(fastCommand(argv)).toEqual(expected);
   });
@@ -88,7 +91,10 @@ describe('fastCommand: the command lines the fast path takes', () => {
     [['info', '']],
     [['info', '--help']],
     [['create-diff', '--min-free', '1M', 'c.vhd', 'p.vhd']],
-    [['cat', 'a.vhd']],
+    [['cat', 'a.vhd', 'b.vhd']],
+    [['cat', 'a.vhd', '--offset', '0']],
+    [['cat', '--help']],
+    [['toString', 'a.vhd']],
     [['a.vhd', 'info']],
     [['write', 'a.vhd']],
     [['write', 'a.vhd', '--offset']],
@@ -185,6 +191,20 @@ describe('the fast path answers as the full CLI does', () => {
     };
     const fast = await outcome(true);
     expect(fast).toEqual(await outcome(false));
+  });
+
+  it.each([
+    ['cat of a differencing child (through its chain)', () => ['cat', 'child.vhd']],
+    ['cat -q of a dynamic image', () => ['cat', '-q', dynamic]],
+    ['cat of a missing file', () => ['cat', path.join(dir, 'missing.vhd')]],
+    ['cat of a file that is no VHD', () => ['cat', junk]],
+  ])('%s: the same bytes and the same answer', async (_name, args) => {
+    const fast = await viaBin(args());
+    expect(fast.loaded).toEqual({ fast: ['fast-cat.cjs'], esm: false });
+    const full = viaFullCli(args());
+    expect({ status: fast.run.status, stdout: digest(fast.run.stdoutBytes), stderr: fast.run.stderr })
+      .toEqual({ status: full.status, stdout: digest(full.stdoutBytes), stderr: full.stderr });
+    if (fast.run.status === 0) expect(fast.run.stdoutBytes.length).toBe(64 * MIB);
   });
 
   it('info counts the used entries of a table larger than one read (102,400 entries) as the decoded table does', async () => {

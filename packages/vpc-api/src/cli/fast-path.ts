@@ -4,9 +4,10 @@ import type { CommandContext, CommandSettings, FacadeLoader } from './command-co
 import { commandContext, stopOnSignals } from './command-context.js';
 import { cliLanguage } from './language.js';
 
-// `vpc info <image>`, `vpc create-diff <child> <parent>` and `vpc write <image> --offset N` are what scripts run
-// once per image, so their start-up is much of their time. The bin answers these plain shapes through one CommonJS
-// bundle per command (fast-info.ts, fast-create-diff.ts, fast-write.ts → dist/cli-bundle/fast-*.cjs): no ESM
+// `vpc info <image>`, `vpc create-diff <child> <parent>`, `vpc write <image> --offset N` and `vpc cat <image>` are
+// what scripts run once per image, so their start-up is much of their time. The bin answers these plain shapes through
+// one CommonJS bundle per command (fast-info.ts, fast-create-diff.ts, fast-write.ts, fast-cat.ts →
+// dist/cli-bundle/fast-*.cjs): no ESM
 // loader, no commander, no other command's code. Each runs the same action, in the same context, and reports
 // failures the same way as the full CLI (run.ts); being CommonJS, each bundle holds its own copy of the classes its
 // instanceof checks compare. Any other shape (another option, a `--`, an argument that looks like an option, a wrong
@@ -14,7 +15,7 @@ import { cliLanguage } from './language.js';
 
 /** A command line the fast path runs: the command, its positional arguments, its options, the global flags. */
 export interface FastCommand {
-  command: 'info' | 'create-diff' | 'write';
+  command: 'info' | 'create-diff' | 'write' | 'cat';
   operands: string[];
   /** Options with a value (`--offset 4M`, `--input=-`), by name without dashes. */
   values: Record<string, string>;
@@ -22,12 +23,13 @@ export interface FastCommand {
   quiet: boolean;
 }
 
-const OPERAND_COUNTS = { info: 1, 'create-diff': 2, write: 1 } as const;
+const OPERAND_COUNTS = { info: 1, 'create-diff': 2, write: 1, cat: 1 } as const;
 /** The options with a value each fast command takes; `required` ones must be given (else commander reports it). */
 const VALUE_OPTIONS: Record<FastCommand['command'], { names: readonly string[]; required: readonly string[] }> = {
   info: { names: [], required: [] },
   'create-diff': { names: [], required: [] },
   write: { names: ['offset', 'input'], required: ['offset'] },
+  cat: { names: [], required: [] },
 };
 
 /**
@@ -54,10 +56,14 @@ export function fastCommand(argv: readonly string[]): FastCommand | undefined {
     else words.push(argument);
   }
   const [command, ...operands] = words;
-  if (command !== 'info' && command !== 'create-diff' && command !== 'write') return undefined;
+  if (!isFastCommandName(command)) return undefined;
   if (operands.length !== OPERAND_COUNTS[command]) return undefined;
   if (!VALUE_OPTIONS[command].required.every((name) => name in values)) return undefined;
   return { command, operands, values, json, quiet };
+}
+
+function isFastCommandName(word: string | undefined): word is FastCommand['command'] {
+  return word !== undefined && Object.hasOwn(OPERAND_COUNTS, word);
 }
 
 /** A command's action, as the full CLI's registration calls it with its operands. */
