@@ -1,5 +1,5 @@
 export { VhdIoError, type VhdIoErrorCode, type VhdIoErrorOptions, type VhdIoErrorParams } from './errors.js';
-export { readImageMetadata, readSourceMetadata, type ImageMetadata, type ReadMetadataOptions } from './metadata.js';
+export { readImageMetadata, readSourceMetadata, undecodedMetadataBat, type ImageMetadata, type ReadMetadataOptions } from './metadata.js';
 export { windowsAbsolutePath, windowsRelativePath } from './paths.js';
 export type { CreateOptions, CreatedDisk, WriteProgress } from './create/types.js';
 export { createDifferencingDisk } from './create/differencing.js';

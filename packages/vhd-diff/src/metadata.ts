@@ -1,4 +1,4 @@
-import { VhdFormatError, readImage } from '@vhdkit/vhd-format';
+import { VhdFormatError, readImage, undecodedBat } from '@vhdkit/vhd-format';
 import type { DynamicHeader, Footer, FormatProblem, LocatorPath, RandomAccessSource, VhdImage } from '@vhdkit/vhd-format';
 import { VhdIoError } from './errors.js';
 import { swapWordsNatively } from './swap-words.js';
@@ -61,6 +61,9 @@ export async function readSourceMetadata(source: RandomAccessSource, options: Re
   return metadataOf(image, source);
 }
 
+/** Metadata whose `bat` still forwards to its image's table (not assigned since metadataOf made it). */
+const forwardingBat = new WeakSet<ImageMetadata>();
+
 /** The ImageMetadata view of what the reader found. */
 export function metadataOf(image: VhdImage, source: RandomAccessSource): ImageMetadata {
   const metadata: ImageMetadata = {
@@ -75,16 +78,29 @@ export function metadataOf(image: VhdImage, source: RandomAccessSource): ImageMe
   if (image.header) metadata.header = image.header;
   // Forwarded, not read: the image decodes its BAT on first access, and metadata nobody looks up is not decoded.
   if (image.header && (Object.getOwnPropertyDescriptor(image, 'bat') !== undefined)) {
+    forwardingBat.add(metadata);
     Object.defineProperty(metadata, 'bat', {
       enumerable: true,
       configurable: true,
       get: () => image.bat,
       set: (table: Uint32Array | undefined) => {
+        forwardingBat.delete(metadata);
         Object.defineProperty(metadata, 'bat', { value: table, writable: true, enumerable: true, configurable: true });
       },
     });
   }
   return metadata;
+}
+
+/**
+ * `metadata.bat` as stored (big-endian words, not byte-swapped) while it has not been decoded yet: vhd-format's
+ * `undecodedBat` of `metadata.image`, as long as `metadata.bat` still stands for that table. Undefined once the table
+ * is decoded (someone read `metadata.bat` or `metadata.image.bat`), once `metadata.bat` has been assigned, or when
+ * there is no table. For a caller that needs only what reads the same in either byte order (an unused entry is
+ * 0xFFFFFFFF) and so can skip decoding a million entries; the words must not be modified.
+ */
+export function undecodedMetadataBat(metadata: ImageMetadata): Uint32Array | undefined {
+  return forwardingBat.has(metadata) ? undecodedBat(metadata.image) : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VhdFormatError, encodeDynamicHeader, encodeFooter, decodeDynamicHeader, decodeFooter } from '@vhdkit/vhd-format';
 import { sharedFixturePath, sharedFixtures, tempDir } from '@vhdkit/test-support';
-import { createDifferencingDisk, createDynamicDisk, createFixedDisk, readImageMetadata } from '../src/index.js';
+import { createDifferencingDisk, createDynamicDisk, createFixedDisk, readImageMetadata, undecodedMetadataBat } from '../src/index.js';
 import { readBytes } from './create-support.js';
 import { expectVhdIoError } from './helpers/disk-io.js';
 
@@ -253,5 +253,27 @@ describe('readImageMetadata: damage and non-VHDs', () => {
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, path], { uid: 65534, gid: 65534, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ size: created.virtualSize, entries: 2, problems: 0 });
+  });
+});
+
+describe('undecodedMetadataBat: the table as stored while metadata.bat is still undecoded', () => {
+  it('gives the stored words until the table is decoded or metadata.bat is assigned; nothing without a table', async () => {
+    const path = join(folder.path, 'undecoded.vhd');
+    await createDynamicDisk(path, 4 * MiB);
+    const read = await readImageMetadata(path);
+    const stored = undecodedMetadataBat(read);
+    expect(Array.from(stored!)).toEqual([0xffffffff, 0xffffffff]);
+    expect(Array.from(read.bat!)).toEqual([0xffffffff, 0xffffffff]); // decodes it
+    expect(undecodedMetadataBat(read)).toBeUndefined();
+
+    const replaced = await readImageMetadata(path);
+    const table = Uint32Array.of(7, 0xffffffff);
+    replaced.bat = table;
+    expect(undecodedMetadataBat(replaced)).toBeUndefined(); // the image's table is still undecoded, but it is not metadata.bat
+    expect(replaced.bat).toBe(table);
+
+    expect(undecodedMetadataBat(await readImageMetadata(path, { bat: false }))).toBeUndefined();
+    await createFixedDisk(join(folder.path, 'undecoded-fixed.vhd'), 3 * MiB);
+    expect(undecodedMetadataBat(await readImageMetadata(join(folder.path, 'undecoded-fixed.vhd')))).toBeUndefined();
   });
 });

@@ -65,3 +65,11 @@ export function diskTypeName(code: number): DiskTypeName | undefined {
       return undefined;
   }
 }
+
+/**
+ * Whether an image of this footer disk type has a dynamic header (and so a block allocation table): dynamic and
+ * differencing images do; fixed images, none (0) and codes that are no disk type do not.
+ */
+export function hasDynamicHeader(diskType: number): boolean {
+  return diskType === DiskType.Dynamic || diskType === DiskType.Differencing;
+}

@@ -6,6 +6,7 @@ import {
   FIXED_DATA_OFFSET,
   FOOTER_COOKIE,
   FOOTER_SIZE,
+  hasDynamicHeader,
   MAX_VIRTUAL_SIZE,
   SECTOR_SIZE,
   SHORT_FOOTER_SIZE,
@@ -111,7 +112,7 @@ export function decodeFooterLenient(bytes: Uint8Array): Lenient<Footer> {
   }
   if (raw.diskType === DiskType.Fixed) {
     if (raw.dataOffset !== FIXED_DATA_OFFSET) problems.warning('BAD_DATA_OFFSET', F.dataOffset.offset, `fixed image has data offset ${raw.dataOffset}, not all ones`);
-  } else if (raw.diskType === DiskType.Dynamic || raw.diskType === DiskType.Differencing) {
+  } else if (hasDynamicHeader(raw.diskType)) {
     const dataOffset = safeNumberFromU64(raw.dataOffset);
     if (dataOffset === undefined || dataOffset < FOOTER_SIZE) {
       problems.error('BAD_DATA_OFFSET', F.dataOffset.offset, `dynamic header offset ${raw.dataOffset} is not a usable file offset`);

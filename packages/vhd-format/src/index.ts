@@ -21,6 +21,7 @@ export {
   WINDOWS_ALIGNMENT,
   DiskType,
   diskTypeName,
+  hasDynamicHeader,
 } from './constants.js';
 export type { DiskTypeName } from './constants.js';
 

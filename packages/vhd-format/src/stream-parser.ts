@@ -6,7 +6,7 @@
 import { decodeBatInto } from './bat.js';
 import { ChunkReader } from './chunk-reader.js';
 import type { ChunkSource, ParseStats } from './chunk-reader.js';
-import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_COOKIE, FOOTER_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from './constants.js';
+import { DYNAMIC_HEADER_SIZE, FOOTER_COOKIE, FOOTER_SIZE, hasDynamicHeader, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from './constants.js';
 import { decodeDynamicHeaderLenient } from './dynamic-header.js';
 import type { DynamicHeader } from './dynamic-header.js';
 import { strictValue, VhdFormatError } from './errors.js';
@@ -111,7 +111,7 @@ export async function* parseVhdStream(source: ChunkSource, options: ParseVhdStre
       throw new VhdFormatError('NOT_DYNAMIC', 0, 'no footer copy at offset 0: not a dynamic or differencing image (a fixed image has its only footer at the end)');
     }
     const copy = accept(decodeFooterLenient(copyBytes), lenient, STEERING_CODES.footerCopy);
-    if (copy.value.diskType !== DiskType.Dynamic && copy.value.diskType !== DiskType.Differencing) {
+    if (!hasDynamicHeader(copy.value.diskType)) {
       throw new VhdFormatError('NOT_DYNAMIC', 60, `disk type ${copy.value.diskType} has no blocks to stream`);
     }
     yield { kind: 'footer-copy', footer: copy.value, offset: 0, problems: copy.problems };

@@ -4,11 +4,13 @@ import {
   decodeFooter,
   decodeFooterLenient,
   DiskType,
+  diskTypeName,
   encodeFooter,
   FIXED_DATA_OFFSET,
   FOOTER_FIELDS,
   footerChecksumValid,
   geometryFromSize,
+  hasDynamicHeader,
   MAX_VIRTUAL_SIZE,
   VhdFormatError,
 } from '../src/index.js';
@@ -43,6 +45,22 @@ function expectFormatError(action: () => unknown, code: string, offset: number):
   expect(thrown).toBeInstanceOf(VhdFormatError);
   expect(thrown).toMatchObject({ name: 'VhdFormatError', code, offset });
 }
+
+describe('hasDynamicHeader', () => {
+  it.each([
+    [DiskType.None, undefined, false],
+    [1, undefined, false],
+    [DiskType.Fixed, 'fixed', false],
+    [DiskType.Dynamic, 'dynamic', true],
+    [DiskType.Differencing, 'differencing', true],
+    [5, undefined, false],
+    [6, undefined, false],
+    [0xffffffff, undefined, false],
+  ])('disk type %i (%s): %s', (code, name, expected) => {
+    expect(diskTypeName(code)).toBe(name);
+    expect(hasDynamicHeader(code)).toBe(expected);
+  });
+});
 
 describe('createFooter', () => {
   it('fills the fixed fields, the geometry and a valid checksum', () => {

@@ -91,6 +91,18 @@ describe('usage errors say what is valid and point to --help', { timeout: 30_000
       expect(usage, command).toMatch(/<\w+>$/);
     }
   });
+
+  it('help of info, cat and check says the image may be an http(s) URL; commands that only open files do not', () => {
+    for (const command of ['info', 'cat', 'check']) {
+      const help = runVpc([command, '--help']);
+      expect(help.status, command).toBe(0);
+      expect(help.stdout.split('\n')[0], command).toBe(`Usage: vpc ${command} [options] <image>`);
+      expect(help.stdout, command).toMatch(/^ {2}image +the image: a path, or an http\(s\) URL$/m);
+    }
+    for (const command of ['write', 'merge', 'set-parent', 'convert', 'resize', 'compact', 'import', 'export']) {
+      expect(runVpc([command, '--help']).stdout, command).not.toMatch(/URL/i);
+    }
+  });
 });
 
 describe('byte offsets are whole bytes', { timeout: 30_000 }, () => {

@@ -140,8 +140,8 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
     ],
     [
       'missing argument', ['info'],
-      "falta el argumento obligatorio 'path'; uso: vpc info [options] <path>; más información: 'vpc info --help'",
-      "missing required argument 'path'; usage: vpc info [options] <path>; see 'vpc info --help'",
+      "falta el argumento obligatorio 'image'; uso: vpc info [options] <image>; más información: 'vpc info --help'",
+      "missing required argument 'image'; usage: vpc info [options] <image>; see 'vpc info --help'",
     ],
     ['unknown option', ['info', '--bogus', '/x.vhd'], "opción desconocida '--bogus'; más información: 'vpc info --help'", "unknown option '--bogus'; see 'vpc info --help'"],
     [
@@ -151,8 +151,8 @@ describe('messages in Spanish', { timeout: 30_000 }, () => {
     ],
     [
       'too many arguments', ['info', 'a', 'b'],
-      "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2; uso: vpc info [options] <path>; más información: 'vpc info --help'",
-      "too many arguments for 'info'. Expected 1 argument but got 2; usage: vpc info [options] <path>; see 'vpc info --help'",
+      "demasiados argumentos para 'info': se esperaban 1 y se recibieron 2; uso: vpc info [options] <image>; más información: 'vpc info --help'",
+      "too many arguments for 'info'. Expected 1 argument but got 2; usage: vpc info [options] <image>; see 'vpc info --help'",
     ],
   ])('usage error, %s: E_INVALIDARG with a Spanish detail', (_name, args, spanish, english) => {
     const es = runVpc(['--lang', 'es', ...args]);

@@ -1,10 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testFolder } from '@vhdkit/test-support';
+import { testFolder, withSmallVolume } from '@vhdkit/test-support';
 import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { MAX_VIRTUAL_SIZE, uniqueIdToString } from '@vhdkit/vhd-format';
 import { VpcError, messageFor } from '@vhdkit/vpc-errors';
@@ -238,39 +235,34 @@ describe('racing creators', { timeout: 60_000 }, () => {
   });
 });
 
+/** A fresh 2 MiB tmpfs for one test (a failed mount fails the test). */
+async function withFullVolume(use: (mountPoint: string) => Promise<void>): Promise<void> {
+  await withSmallVolume(await caseFolder(), 2 * MIB, use);
+}
+
 describe('a really full volume (2 MiB tmpfs)', { timeout: 30_000 }, () => {
-  let mountPoint: string;
-  let mountError: string | undefined;
-  beforeAll(async () => {
-    mountPoint = await mkdtemp(path.join(tmpdir(), 'vpc-full-'));
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint], { encoding: 'utf8' });
-    if (mounted.status !== 0) mountError = mounted.stderr.trim() || `mount exited with ${mounted.status}`;
-  });
-  afterAll(async () => {
-    if (mountError === undefined) spawnSync('umount', [mountPoint]);
-    await rm(mountPoint, { recursive: true, force: true });
-  });
-
-  it('refuses before writing when less than 8 MB is free (API and CLI)', async (context) => {
-    if (mountError !== undefined) context.skip(`tmpfs cannot be mounted here: ${mountError}`);
-    await expect(new VirtualPC().createDifferencingVirtualHardDisk(path.join(mountPoint, 'c.vhd'), bigParent))
-      .rejects.toMatchObject({ code: 'ERROR_DISK_FULL', hresult: 0x80070070 });
-    const run = runVpc(['create-diff', path.join(mountPoint, 'c.vhd'), bigParent]);
-    expect(run.status).toBe(1);
-    expect(failureLine(run)?.name).toBe('ERROR_DISK_FULL');
-    expect(await tree(mountPoint)).toEqual([]);
+  it('refuses before writing when less than 8 MB is free (API and CLI)', async () => {
+    await withFullVolume(async (mountPoint) => {
+      await expect(new VirtualPC().createDifferencingVirtualHardDisk(path.join(mountPoint, 'c.vhd'), bigParent))
+        .rejects.toMatchObject({ code: 'ERROR_DISK_FULL', hresult: 0x80070070 });
+      const run = runVpc(['create-diff', path.join(mountPoint, 'c.vhd'), bigParent]);
+      expect(run.status).toBe(1);
+      expect(failureLine(run)?.name).toBe('ERROR_DISK_FULL');
+      expect(await tree(mountPoint)).toEqual([]);
+    });
   });
 
-  it('ENOSPC while writing fails the task with ERROR_DISK_FULL and leaves no file (API and CLI)', async (context) => {
-    if (mountError !== undefined) context.skip(`tmpfs cannot be mounted here: ${mountError}`);
-    const task = new VirtualPC({ minimumFreeBytes: 0 }).createDifferencingVirtualHardDisk(path.join(mountPoint, 'new/c.vhd'), bigParent);
-    const error = await settle(task);
-    expect(error).toMatchObject({ code: 'ERROR_DISK_FULL', hresult: 0x80070070 });
-    expect(task.result).toBe(0x80070070);
-    expect(await tree(mountPoint)).toEqual([]);
-    const run = runVpc(['create-diff', '--min-free', '0', path.join(mountPoint, 'new/c.vhd'), bigParent]);
-    expect(run.status).toBe(1);
-    expect(failureLine(run)?.name).toBe('ERROR_DISK_FULL');
-    expect(await tree(mountPoint)).toEqual([]);
+  it('ENOSPC while writing fails the task with ERROR_DISK_FULL and leaves no file (API and CLI)', async () => {
+    await withFullVolume(async (mountPoint) => {
+      const task = new VirtualPC({ minimumFreeBytes: 0 }).createDifferencingVirtualHardDisk(path.join(mountPoint, 'new/c.vhd'), bigParent);
+      const error = await settle(task);
+      expect(error).toMatchObject({ code: 'ERROR_DISK_FULL', hresult: 0x80070070 });
+      expect(task.result).toBe(0x80070070);
+      expect(await tree(mountPoint)).toEqual([]);
+      const run = runVpc(['create-diff', '--min-free', '0', path.join(mountPoint, 'new/c.vhd'), bigParent]);
+      expect(run.status).toBe(1);
+      expect(failureLine(run)?.name).toBe('ERROR_DISK_FULL');
+      expect(await tree(mountPoint)).toEqual([]);
+    });
   });
 });

@@ -9,7 +9,7 @@
  * the well-placed blocks, plus one sort of their offsets.
  */
 import { decodeBatInPlace } from '../bat.js';
-import { DiskType, diskTypeName, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from '../constants.js';
+import { DiskType, diskTypeName, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, hasDynamicHeader, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE, UNUSED_BAT_ENTRY } from '../constants.js';
 import type { DiskTypeName } from '../constants.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
 import type { DynamicHeader } from '../dynamic-header.js';
@@ -150,8 +150,8 @@ class Checker {
       list.add('NOT_A_VHD', 'error', 'no VHD footer at the end of the image or at offset 0');
       return undefined;
     }
-    if (hasHeader(choice.footer)) this.result.copyBytes = copyBytes;
-    if (useTrailing && copyBytes && hasHeader(choice.footer) && !sameBytes(copyBytes, this.result.footerBytes!)) {
+    if (hasDynamicHeader(choice.footer.diskType)) this.result.copyBytes = copyBytes;
+    if (useTrailing && copyBytes && hasDynamicHeader(choice.footer.diskType) && !sameBytes(copyBytes, this.result.footerBytes!)) {
       list.add('FOOTER_COPY_MISMATCH', 'error', 'the footer copy at offset 0 differs from the footer at the end', { offset: 0, repairable: true });
     }
     return choice;
@@ -422,10 +422,6 @@ function decodeChunk(bytes: Uint8Array): Uint32Array {
   const table = new Uint32Array(bytes.length / 4);
   new Uint8Array(table.buffer).set(bytes);
   return decodeBatInPlace(table);
-}
-
-function hasHeader(footer: Footer): boolean {
-  return footer.diskType === DiskType.Dynamic || footer.diskType === DiskType.Differencing;
 }
 
 /** A 511-byte footer padded with its missing reserved byte (zero); 512 bytes are returned as they are. */

@@ -3,7 +3,7 @@
  * offset 0 when the end is damaged and the copy belongs to a dynamic or differencing image (docs/format.md#footer-choice).
  * Pure: callers hand in the bytes, so the random-access reader and the streaming parser share the rules.
  */
-import { DiskType, FOOTER_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
+import { FOOTER_SIZE, hasDynamicHeader, SHORT_FOOTER_SIZE } from '../constants.js';
 import { strictValue, VhdFormatError } from '../errors.js';
 import type { FormatProblem, Lenient } from '../errors.js';
 import { decodeFooterLenient } from '../footer.js';
@@ -75,8 +75,7 @@ export function footerDamage(problems: readonly FormatProblem[]): FormatProblem 
 export function usableFooterCopy(bytes: Uint8Array): Lenient<Footer> | undefined {
   try {
     const copy = decodeFooterLenient(bytes);
-    const hasHeader = copy.value.diskType === DiskType.Dynamic || copy.value.diskType === DiskType.Differencing;
-    return isDamagedFooter(copy.problems) || !hasHeader ? undefined : copy;
+    return isDamagedFooter(copy.problems) || !hasDynamicHeader(copy.value.diskType) ? undefined : copy;
   } catch (error) {
     if (error instanceof VhdFormatError) return undefined;
     throw error;

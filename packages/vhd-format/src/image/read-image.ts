@@ -10,7 +10,7 @@
  * zeros, and QEMU refuses such an image too); read without the BAT, for display, it is a problem.
  * Nothing is allocated from a field before the field is checked against the limits and the image's size.
  */
-import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
+import { DiskType, DYNAMIC_HEADER_SIZE, FOOTER_SIZE, hasDynamicHeader, MAX_VIRTUAL_SIZE, SECTOR_SIZE, SHORT_FOOTER_SIZE } from '../constants.js';
 import { decodeBatInPlace } from '../bat.js';
 import type { SwapWords } from '../bat.js';
 import { decodeDynamicHeaderLenient } from '../dynamic-header.js';
@@ -142,7 +142,7 @@ class ImageReader {
     }
     if (footer.diskType === DiskType.Fixed) {
       this.checkFixedDataArea(footer, dataAreaEnd, footerAt);
-    } else if (footer.diskType === DiskType.Dynamic || footer.diskType === DiskType.Differencing) {
+    } else if (hasDynamicHeader(footer.diskType)) {
       await this.readDynamicParts(image, footerAt);
     }
     return image;

@@ -16,7 +16,7 @@ import {
   headerChecksumValid,
   isUnusedLocator,
   locatorDataSpaceBytes,
-  undecodedBat,
+  undecodedMetadataBat,
   uniqueIdToString,
 } from '@vhdkit/vhd-diff';
 
@@ -127,11 +127,10 @@ const UNUSED_WINDOW_BYTES = Buffer.from(new Uint32Array(WINDOW_ENTRIES).fill(UNU
 
 /**
  * The table as stored while it is still undecoded (an unused entry, 0xFFFFFFFF, reads the same in either byte
- * order, so counting needs no decode); otherwise the decoded table (metadata.bat forwards to the image's).
+ * order, so counting needs no decode); otherwise metadata.bat (decoded, or one the caller put there).
  */
 function tableToCount(metadata: ImageMetadata): Uint32Array | undefined {
-  const forwarded = Object.getOwnPropertyDescriptor(metadata, 'bat')?.get !== undefined;
-  return (forwarded ? undecodedBat(metadata.image) : undefined) ?? metadata.bat;
+  return undecodedMetadataBat(metadata) ?? metadata.bat;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { ContextFactory, SetExit } from '../command-context.js';
 import type { WriteOptions } from '../actions/write.js';
+import { IMAGE_LOCATION } from './image-location.js';
 
 // Registration only: each action imports its implementation (vhd-diff, progress bar…) when it runs, so
 // `vpc --version`, `vpc --help` and the other commands do not pay for loading it.
@@ -10,7 +11,7 @@ export function registerCat(program: Command, context: ContextFactory, setExit: 
   program
     .command('cat')
     .description("write the virtual disk's bytes (through its whole chain) to stdout")
-    .argument('<image>', 'the image')
+    .argument(IMAGE_LOCATION.name, IMAGE_LOCATION.description)
     .action(async (image: string) => {
       const ctx = context();
       const { catImage } = await import('../actions/cat.js');
@@ -83,7 +84,7 @@ export function registerCheck(program: Command, context: ContextFactory, setExit
   program
     .command('check')
     .description('report everything wrong with an image (exit 0 clean, 2 problems found, 1 error)')
-    .argument('<image>', 'the image')
+    .argument(IMAGE_LOCATION.name, IMAGE_LOCATION.description)
     .option('--repair', 'fix what is safe to fix (footer copy, checksums, a truncated trailing footer)')
     .action(async (image: string, options: { repair?: boolean }) => {
       const ctx = context();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ContextFactory, SetExit } from '../command-context.js';
+import { IMAGE_LOCATION } from './image-location.js';
 
 // Registration only: the metadata reader loads when `vpc info` runs.
 
@@ -7,10 +8,10 @@ export function registerInfo(program: Command, context: ContextFactory, setExit:
   program
     .command('info')
     .description('show every footer and header field, the parent locators with their paths, allocated blocks and the chain')
-    .argument('<path>', 'the image')
-    .action(async (path: string) => {
+    .argument(IMAGE_LOCATION.name, IMAGE_LOCATION.description)
+    .action(async (image: string) => {
       const ctx = context();
       const { showInfo } = await import('../actions/info.js');
-      setExit(await showInfo(ctx, path));
+      setExit(await showInfo(ctx, image));
     });
 }
