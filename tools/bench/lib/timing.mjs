@@ -23,7 +23,8 @@ export function summarize(samples) {
 }
 
 /**
- * Runs each contestant `runs` times, interleaved, after `warmup` untimed rounds. A contestant's `setup` and
+ * Runs each contestant `runs` times, interleaved (each round starting with the next contestant), after `warmup`
+ * untimed rounds. A contestant's `setup` and
  * `teardown` (fresh copies, deleting outputs) run outside the timed part. The figure is the wall time of `run`,
  * unless `run` resolves to `{ measured: number }` (a child process's own time, or a peak RSS): then that value.
  * A contestant that throws is dropped from further rounds and reported with its error.
@@ -54,7 +55,9 @@ async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000
   const samples = new Map(contestants.map(({ key }) => [key, []]));
   const errors = new Map();
   for (let round = 0; round < warmup + runs; round++) {
-    for (const contestant of contestants) {
+    // Each round starts with the next contestant: on this VM the first big writer after a pause gets memory the host
+    // took back (slow to fault in again), and a fixed order would charge that to the same contestant every round.
+    for (const contestant of rotated(contestants, round)) {
       if (errors.has(contestant.key)) continue;
       let prepared;
       try {
@@ -73,6 +76,12 @@ async function measureGroup(contestants, { runs, warmup = 1, timeoutMs = 120_000
     }
   }
   return contestants.map(({ key }) => [key, errors.has(key) ? { error: errors.get(key) } : { summary: summarize(samples.get(key)) }]);
+}
+
+/** `items` starting at index `round` (modulo their count). */
+function rotated(items, round) {
+  const start = items.length === 0 ? 0 : round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 /** One buffer for every read-through: a fresh one per call would itself be memory the kernel must fault in. */
