@@ -1,4 +1,3 @@
-import { WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { throwIfAborted } from './creation-api.js';
 import type { ChainDisk } from './disk.js';
@@ -10,11 +9,10 @@ const COPY_CHUNK_BYTES = 2 * 1024 * 1024;
 /**
  * Buffers in the ring: while one chunk is being written, the others are filled ahead. Thread-pool reads need
  * several in flight to overlap. Blocking reads (OpenDiskOptions.blockingReads) run on this thread, so they
- * cannot overlap a write that blocks too (process stdout on Linux) and gain little against one that calls back at
- * once: one buffer, which stays in the CPU cache and is faulted in once. A file WriteStream writes in the thread
- * pool: two buffers, so the next blocking read runs while the last chunk is written.
+ * cannot overlap a write that blocks too (process stdout on Linux, files) and gain little against one that
+ * does not: one buffer, which stays in the CPU cache and is faulted in once.
  */
-const RING_SIZE = { threadPool: 4, blocking: 1, blockingIntoFile: 2 } as const;
+const RING_SIZE = { threadPool: 4, blocking: 1 } as const;
 
 /**
  * Writes the virtual disk's bytes (fs-style { start, end }, end inclusive) to `destination`, reusing a ring
@@ -31,7 +29,7 @@ export async function copyDiskTo(
 ): Promise<number> {
   const chain = disk as ChainDisk;
   const range = streamRange(chain, options);
-  const ringSize = !chain.file.blockingReads ? RING_SIZE.threadPool : destination instanceof WriteStream ? RING_SIZE.blockingIntoFile : RING_SIZE.blocking;
+  const ringSize = chain.file.blockingReads ? RING_SIZE.blocking : RING_SIZE.threadPool;
   const ring = Array.from({ length: ringSize }, () => Buffer.allocUnsafe(COPY_CHUNK_BYTES));
   const reads: { buffer: Buffer; done: Promise<void> }[] = [];
   let position = range.start;

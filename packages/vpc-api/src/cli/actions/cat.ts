@@ -1,4 +1,4 @@
-import { WriteStream, createWriteStream, fstatSync } from 'node:fs';
+import { WriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,27 +31,8 @@ function releasesChunksOnCallback(stream: Writable): boolean {
   return stream === process.stdout || stream instanceof WriteStream || stream instanceof Socket;
 }
 
-/**
- * Where the disk's bytes go: the process's stdout, except that a regular file there is written through a WriteStream
- * on the same descriptor. Both write at the descriptor's offset and move it (so `(vpc cat a; vpc cat b) > f`
- * concatenates), but the stream writes in the thread pool, so the next chunk is read while the last is written; Node
- * writes a file stdout synchronously. Copying into a file's fresh page cache is most of `vpc cat > file`'s time.
- */
-function catDestination(stdout: Writable): Writable {
-  if (stdout !== process.stdout || !isRegularFile(1)) return stdout;
-  return createWriteStream('', { fd: 1, autoClose: false });
-}
-
-function isRegularFile(fd: number): boolean {
-  try {
-    return fstatSync(fd).isFile();
-  } catch {
-    return false;
-  }
-}
-
 async function copyToStdout(disk: VhdDisk, ctx: CommandContext): Promise<void> {
-  const stdout = catDestination(ctx.io.stdout);
+  const stdout = ctx.io.stdout;
   if (!releasesChunksOnCallback(stdout)) {
     await pipeline(disk.createReadStream(), stdout, { end: false, signal: ctx.stopSignal });
     return;
