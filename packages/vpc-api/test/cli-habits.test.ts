@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testFolder } from '@vhdkit/test-support';
-import { readImageMetadata } from '@vhdkit/vhd-diff';
+import { testFolder, withSmallVolume } from '@vhdkit/test-support';
+import { openDisk, readImageMetadata } from '@vhdkit/vhd-diff';
 import { uniqueIdToString } from '@vhdkit/vhd-format';
 import { messageFor } from '@vhdkit/vpc-errors';
 import { CLI_BIN, MIB, exists, expectUnchanged, failureLine, makeDynamic, runVpc, snapshot, tree } from './helpers.js';
@@ -215,6 +215,69 @@ function withFullStdout(args: readonly string[], cwd = '/'): { status: number | 
 }
 
 const NO_STACK = /node:events|^\s+at /m;
+
+/** Runs the bin with stdout on `fd` (an open file: the child shares its offset); stderr is captured. */
+function withStdoutOn(fd: number, args: readonly string[], cwd = '/'): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, [CLI_BIN, ...args], {
+    cwd, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' },
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe('vpc cat into a regular file', { timeout: 60_000 }, () => {
+  it('writes at the descriptor\'s offset and moves it, as `(printf head; vpc cat c.vhd; printf tail) > f` expects', async () => {
+    const dir = await folder();
+    const image = await makeDynamic(path.join(dir, 'c.vhd'), 8 * MIB);
+    const written = new Uint8Array(3 * MIB + 7).map((_, index) => (index * 31 + 7) & 0xff);
+    const disk = await openDisk(image, { writable: true });
+    try {
+      await disk.write(written, 2 * MIB + 512);
+      await disk.flush();
+    } finally {
+      await disk.close();
+    }
+    const output = path.join(dir, 'out.raw');
+    const fd = openSync(output, 'w');
+    try {
+      writeSync(fd, 'head');
+      expect(withStdoutOn(fd, ['cat', 'c.vhd'], dir)).toEqual({ status: 0, stderr: '' });
+      writeSync(fd, 'tail'); // at the offset vpc cat left
+    } finally {
+      closeSync(fd);
+    }
+    const bytes = await readFile(output);
+    const virtualSize = (await readImageMetadata(image)).footer.currentSize;
+    expect(bytes.length).toBe(4 + virtualSize + 4);
+    expect(bytes.subarray(0, 4).toString()).toBe('head');
+    expect(bytes.subarray(bytes.length - 4).toString()).toBe('tail');
+    const disk2 = await openDisk(image);
+    try {
+      const expected = new Uint8Array(virtualSize);
+      await disk2.read(expected, 0);
+      expect(Buffer.compare(bytes.subarray(4, 4 + virtualSize), expected)).toBe(0);
+    } finally {
+      await disk2.close();
+    }
+  });
+
+  it('a file on a full volume: 0x80070070 ERROR_DISK_FULL, no stack trace', async () => {
+    const dir = await folder();
+    await makeDynamic(path.join(dir, 'c.vhd'), 8 * MIB);
+    const volume = path.join(dir, 'small');
+    await mkdir(volume);
+    await withSmallVolume(volume, 2 * MIB, async () => {
+      const fd = openSync(path.join(volume, 'out.raw'), 'w');
+      try {
+        const run = withStdoutOn(fd, ['cat', 'c.vhd'], dir);
+        expect(run.status).toBe(1);
+        expect(failureLine({ ...run, stdout: '', stdoutBytes: Buffer.alloc(0) })).toMatchObject({ hresult: '0x80070070', name: 'ERROR_DISK_FULL' });
+        expect(run.stderr).not.toMatch(NO_STACK);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  });
+});
 
 describe('the error line holds everywhere', { timeout: 60_000 }, () => {
   it('write --input /nonexistent: 0x80070002 ERROR_FILE_NOT_FOUND naming the input, no stack trace, image untouched', async () => {
