@@ -150,8 +150,9 @@ class Checker {
       list.add('NOT_A_VHD', 'error', 'no VHD footer at the end of the image or at offset 0');
       return undefined;
     }
-    if (hasDynamicHeader(choice.footer.diskType)) this.result.copyBytes = copyBytes;
-    if (useTrailing && copyBytes && hasDynamicHeader(choice.footer.diskType) && !sameBytes(copyBytes, this.result.footerBytes!)) {
+    const hasHeader = hasDynamicHeader(choice.footer.diskType);
+    if (hasHeader) this.result.copyBytes = copyBytes;
+    if (useTrailing && copyBytes && hasHeader && !sameBytes(copyBytes, this.result.footerBytes!)) {
       list.add('FOOTER_COPY_MISMATCH', 'error', 'the footer copy at offset 0 differs from the footer at the end', { offset: 0, repairable: true });
     }
     return choice;
