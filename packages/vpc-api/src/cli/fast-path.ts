@@ -7,11 +7,11 @@ import { cliLanguage } from './language.js';
 // `vpc info <image>`, `vpc create-diff <child> <parent>`, `vpc write <image> --offset N` and `vpc cat <image>` are
 // what scripts run once per image, so their start-up is much of their time. The bin answers these plain shapes through
 // one CommonJS bundle per command (fast-info.ts, fast-create-diff.ts, fast-write.ts, fast-cat.ts →
-// dist/cli-bundle/fast-*.cjs): no ESM
-// loader, no commander, no other command's code. Each runs the same action, in the same context, and reports
-// failures the same way as the full CLI (run.ts); being CommonJS, each bundle holds its own copy of the classes its
-// instanceof checks compare. Any other shape (another option, a `--`, an argument that looks like an option, a wrong
-// count, a missing required option) goes to the full CLI, which owns usage errors and help.
+// dist/cli-bundle/fast-*.cjs): no ESM loader, no commander, no other command's code. Each runs the same action, in
+// the same context, and reports failures the same way as the full CLI (run.ts); being CommonJS, each bundle holds its
+// own copy of the classes its instanceof checks compare. Any other shape (another option, a `--`, an argument that
+// looks like an option, a wrong count, a missing required option) goes to the full CLI, which owns usage errors and
+// help.
 
 /** A command line the fast path runs: the command, its positional arguments, its options, the global flags. */
 export interface FastCommand {
